@@ -1,0 +1,49 @@
+package io.chatgateway.pipeline;
+
+import io.chatgateway.metrics.GatewayMetrics;
+import io.chatgateway.session.Connection;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+
+/**
+ * Counts the protocol frames that pass, in and out, on the connection's record and on the gateway's totals, and
+ * stamps the connection's last activity. It sits where the transports' framing ends, so it sees one JSON payload
+ * per frame whatever the transport.
+ */
+@Sharable
+final class MeteringHandler extends ChannelDuplexHandler {
+    private final GatewayMetrics metrics;
+
+    MeteringHandler(GatewayMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf) {
+            int n = ((ByteBuf) msg).readableBytes();
+            metrics.bytesIn(n);
+            Connection c = Connection.of(ctx.channel());
+            if (c != null) {
+                c.recordInbound(n, System.currentTimeMillis());
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof ByteBuf) {
+            int n = ((ByteBuf) msg).readableBytes();
+            metrics.bytesOut(n);
+            Connection c = Connection.of(ctx.channel());
+            if (c != null) {
+                c.recordOutbound(n);
+            }
+        }
+        ctx.write(msg, promise);
+    }
+}

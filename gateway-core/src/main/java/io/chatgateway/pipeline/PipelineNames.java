@@ -1,0 +1,46 @@
+package io.chatgateway.pipeline;
+
+/**
+ * Names of the handlers in a connection's pipeline, in order from the socket inwards. The two transports differ
+ * only in their framing handlers; from {@link #SLOW_CONSUMER} on they share the same handlers.
+ *
+ * <pre>
+ * WebSocket (port 8080)                    TCP (port 9090)
+ * ---------------------                    ---------------
+ * idle           IdleStateHandler          idle           IdleStateHandler
+ * flush          FlushConsolidationHandler flush          FlushConsolidationHandler
+ * httpCodec      HttpServerCodec (*)       tcpDecoder     TcpFrameDecoder
+ * httpAggregator HttpObjectAggregator (*)  tcpEncoder     TcpFrameEncoder
+ * wsProtocol     WebSocketServerProtocolHandler
+ * http           the server's HTTP routes (removed on upgrade)
+ * wsAggregator   WebSocketFrameAggregator
+ * wsFrames       WebSocketFrameCodec
+ * ----------------------------- shared -----------------------------
+ * slowConsumer   SlowConsumerHandler   outbound buffer limit, kicks slow consumers
+ * metering       MeteringHandler       per-connection bytes, frames, last activity
+ * json           JsonFrameDecoder      payload bytes to ClientFrame
+ * protocol       ProtocolHandler       auth, routing, replies, heartbeat and auth timeouts
+ * </pre>
+ *
+ * (*) On the WebSocket upgrade Netty replaces the HTTP codec with its WebSocket frame encoder and decoder and drops
+ * the aggregator; {@link ProtocolHandler} drops the HTTP routes.
+ */
+public final class PipelineNames {
+    public static final String IDLE = "idle";
+    public static final String FLUSH = "flush";
+    public static final String HTTP_CODEC = "httpCodec";
+    public static final String HTTP_AGGREGATOR = "httpAggregator";
+    public static final String WS_PROTOCOL = "wsProtocol";
+    public static final String HTTP = "http";
+    public static final String WS_AGGREGATOR = "wsAggregator";
+    public static final String WS_FRAMES = "wsFrames";
+    public static final String TCP_DECODER = "tcpDecoder";
+    public static final String TCP_ENCODER = "tcpEncoder";
+    public static final String SLOW_CONSUMER = "slowConsumer";
+    public static final String METERING = "metering";
+    public static final String JSON = "json";
+    public static final String PROTOCOL = "protocol";
+
+    private PipelineNames() {
+    }
+}

@@ -1,0 +1,87 @@
+package io.chatgateway.pipeline;
+
+import io.chatgateway.policy.SlowConsumerPolicy;
+import io.chatgateway.protocol.KickReason;
+import io.chatgateway.session.Connection;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Bounds the outbound buffer of one connection. The channel's write-buffer water marks come from the
+ * {@link SlowConsumerPolicy}; when the channel turns unwritable a single timer is armed for the grace period, and a
+ * connection still unwritable when it fires is kicked with {@code slow_consumer}. A buffer that reaches the policy's
+ * hard limit is kicked at once. Nothing is ever dropped before that: the consumer either keeps up or goes.
+ *
+ * <p>Stateful: one instance per channel.
+ */
+final class SlowConsumerHandler extends ChannelDuplexHandler {
+    private final SlowConsumerPolicy policy;
+    private ScheduledFuture<?> graceTimer;
+    private long unwritableSince;
+
+    SlowConsumerHandler(SlowConsumerPolicy policy) {
+        this.policy = policy;
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        ctx.write(msg, promise);
+        Channel ch = ctx.channel();
+        if (!ch.isWritable()) {
+            ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
+            if (buffer != null && policy.exceedsHardLimit(buffer.totalPendingWriteBytes())) {
+                kick(ctx);
+            }
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isWritable()) {
+            if (graceTimer == null) {
+                unwritableSince = System.nanoTime();
+                graceTimer = ctx.executor().schedule(() -> onGraceExpired(ctx), policy.graceNanos(),
+                        TimeUnit.NANOSECONDS);
+            }
+        } else {
+            cancelTimer();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void onGraceExpired(ChannelHandlerContext ctx) {
+        graceTimer = null;
+        if (!ctx.channel().isWritable() && policy.graceExpired(unwritableSince, System.nanoTime())) {
+            kick(ctx);
+        }
+    }
+
+    private void kick(ChannelHandlerContext ctx) {
+        cancelTimer();
+        Connection c = Connection.of(ctx.channel());
+        if (c != null) {
+            c.kick(KickReason.SLOW_CONSUMER);
+        } else {
+            ctx.close();
+        }
+    }
+
+    private void cancelTimer() {
+        if (graceTimer != null) {
+            graceTimer.cancel(false);
+            graceTimer = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelTimer();
+        ctx.fireChannelInactive();
+    }
+}

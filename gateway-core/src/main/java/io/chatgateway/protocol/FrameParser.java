@@ -1,0 +1,172 @@
+package io.chatgateway.protocol;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+
+import java.io.IOException;
+
+/**
+ * Parses client frames with Jackson's streaming parser, in one pass and without building a tree.
+ *
+ * <p>Every size is bounded: nesting depth, string, number and field-name lengths and the document itself, so that
+ * a hostile frame costs at most linear time in its (already bounded) length. {@link #parse(byte[])} never throws:
+ * whatever the input, it returns a {@link ClientFrame}, valid or carrying the error to answer with.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class FrameParser {
+    /** Default maximum nesting depth of a frame. */
+    public static final int DEFAULT_MAX_DEPTH = 32;
+    /** Longest accepted {@code id}, in bytes as sent (a longer id is a {@code bad_request}). */
+    public static final int MAX_ID_BYTES = 256;
+
+    private final JsonFactory factory;
+
+    /**
+     * @param maxFrameBytes the largest frame the transport lets through
+     * @param maxDepth      the deepest nesting of objects and arrays accepted
+     */
+    public FrameParser(int maxFrameBytes, int maxDepth) {
+        if (maxFrameBytes <= 0) {
+            throw new IllegalArgumentException("maxFrameBytes: " + maxFrameBytes + " (expected: > 0)");
+        }
+        if (maxDepth <= 0) {
+            throw new IllegalArgumentException("maxDepth: " + maxDepth + " (expected: > 0)");
+        }
+        StreamReadConstraints constraints = StreamReadConstraints.builder()
+                .maxNestingDepth(maxDepth)
+                .maxDocumentLength(maxFrameBytes)
+                .maxStringLength(maxFrameBytes)
+                .maxNameLength(Math.min(maxFrameBytes, 1024))
+                .maxNumberLength(256)
+                .build();
+        this.factory = JsonFactory.builder()
+                .streamReadConstraints(constraints)
+                .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+                .build();
+    }
+
+    /**
+     * Parses one frame. The array must not be modified afterwards: the frame's raw fields point into it.
+     */
+    public ClientFrame parse(byte[] data) {
+        RawJson id = null;
+        String type = null;
+        String token = null;
+        String to = null;
+        String room = null;
+        RawJson body = null;
+        int wrong = 0;
+        try (JsonParser p = factory.createParser(data)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return ClientFrame.invalid(ErrorCode.BAD_REQUEST, "frame must be a JSON object", null);
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                Field field = Field.of(p.currentName());
+                JsonToken value = p.nextToken();
+                if (field == null) {
+                    p.skipChildren();
+                    continue;
+                }
+                switch (field) {
+                    case TYPE:
+                        if (value == JsonToken.VALUE_STRING) {
+                            type = p.getText();
+                            wrong &= ~bit(Field.TYPE);
+                        } else {
+                            type = null;
+                            wrong |= bit(Field.TYPE);
+                            p.skipChildren();
+                        }
+                        break;
+                    case ID:
+                        if (value == JsonToken.VALUE_STRING || value.isNumeric()) {
+                            id = rawValue(p, data);
+                            wrong &= ~bit(Field.ID);
+                        } else {
+                            id = null;
+                            wrong |= bit(Field.ID);
+                            p.skipChildren();
+                        }
+                        break;
+                    case BODY:
+                        body = rawValue(p, data);
+                        break;
+                    default:
+                        String s = null;
+                        if (value == JsonToken.VALUE_STRING) {
+                            s = p.getText();
+                            wrong &= ~bit(field);
+                        } else {
+                            wrong |= bit(field);
+                            p.skipChildren();
+                        }
+                        if (field == Field.TOKEN) {
+                            token = s;
+                        } else if (field == Field.TO) {
+                            to = s;
+                        } else {
+                            room = s;
+                        }
+                }
+            }
+            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+                return ClientFrame.invalid(ErrorCode.BAD_REQUEST, "trailing data after the JSON object", null);
+            }
+        } catch (StreamConstraintsException e) {
+            return ClientFrame.invalid(ErrorCode.BAD_REQUEST, "frame exceeds a limit: " + e.getOriginalMessage(), null);
+        } catch (JsonProcessingException e) {
+            return ClientFrame.invalid(ErrorCode.BAD_REQUEST, "malformed JSON: " + shorten(e.getOriginalMessage()), null);
+        } catch (IOException e) {
+            // Cannot happen for an in-memory array, but the parser's API declares it.
+            return ClientFrame.invalid(ErrorCode.BAD_REQUEST, "malformed JSON", null);
+        }
+
+        // The frame is valid JSON from here on, so every error carries the id back.
+        if ((wrong & bit(Field.ID)) != 0) {
+            return ClientFrame.invalid(ErrorCode.BAD_REQUEST, "field 'id' must be a string or a number", null);
+        }
+        if (id != null && id.length() > MAX_ID_BYTES) {
+            return ClientFrame.invalid(ErrorCode.BAD_REQUEST,
+                    "field 'id' is longer than " + MAX_ID_BYTES + " bytes", null);
+        }
+        if (type == null) {
+            return ClientFrame.invalid(ErrorCode.BAD_REQUEST,
+                    (wrong & bit(Field.TYPE)) != 0 ? "field 'type' must be a string" : "missing field 'type'", id);
+        }
+        FrameType frameType = FrameType.of(type);
+        if (frameType == null) {
+            return ClientFrame.invalid(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + shorten(type) + "'", id);
+        }
+        return ClientFrame.valid(frameType, id, token, to, room, body, wrong);
+    }
+
+    private static RawJson rawValue(JsonParser p, byte[] data) throws IOException {
+        int start = (int) p.currentTokenLocation().getByteOffset();
+        if (p.currentToken().isStructStart()) {
+            p.skipChildren();
+        } else {
+            // Strings are parsed lazily; finish the token so that the location is past its closing quote.
+            p.finishToken();
+        }
+        int end = (int) p.currentLocation().getByteOffset();
+        return RawJson.slice(data, start, end - start);
+    }
+
+    private static int bit(Field f) {
+        return 1 << f.ordinal();
+    }
+
+    private static String shorten(String s) {
+        if (s == null) {
+            return "";
+        }
+        return s.length() <= 120 ? s : s.substring(0, 120) + "...";
+    }
+}

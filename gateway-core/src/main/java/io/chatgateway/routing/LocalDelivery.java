@@ -1,0 +1,154 @@
+package io.chatgateway.routing;
+
+import io.chatgateway.metrics.GatewayMetrics;
+import io.chatgateway.metrics.OutboundType;
+import io.chatgateway.room.Room;
+import io.chatgateway.room.RoomRegistry;
+import io.chatgateway.session.Connection;
+import io.chatgateway.session.ConnectionRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.EventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * Writes frames to the connections of this node: one user's, one room's, or everyone's.
+ *
+ * <p>The frame is encoded once by the caller; every recipient gets a {@link ByteBuf#retainedDuplicate()} of the
+ * same bytes, whatever its transport. Rooms and "everyone" are {@link ChannelGroup}s; each write carries one shared
+ * listener that evicts the connection when the write fails (counts the failure, closes the channel, and the
+ * registry drops it on close). No per-message aggregate future is built, so a stuck recipient holds on to nothing
+ * but its own outbound buffer, which the slow-consumer policy bounds.
+ *
+ * <p>A recipient is a connection that is authenticated and still open; a connection the gateway is closing (after
+ * {@code kicked}) receives nothing more. The returned counts are what {@code ack.recipients} reports.
+ */
+public final class LocalDelivery {
+    private static final Logger log = LoggerFactory.getLogger(LocalDelivery.class);
+
+    private final ConnectionRegistry registry;
+    private final RoomRegistry rooms;
+    private final GatewayMetrics metrics;
+    private final ChannelGroup everyone;
+    private final ChannelFutureListener evictOnFailure = this::evictIfFailed;
+
+    public LocalDelivery(ConnectionRegistry registry, RoomRegistry rooms, GatewayMetrics metrics,
+                         EventExecutor groupExecutor) {
+        this.registry = registry;
+        this.rooms = rooms;
+        this.metrics = metrics;
+        this.everyone = new DefaultChannelGroup("authenticated", groupExecutor);
+    }
+
+    /** Adds an authenticated connection to the broadcast group (it leaves by itself on close). */
+    public void addAuthenticated(Connection c) {
+        everyone.add(c.channel());
+    }
+
+    /**
+     * Writes to the user's connections on this node except {@code exclude}; releases {@code frame}.
+     *
+     * @return connections written to
+     */
+    public int toUser(String user, ByteBuf frame, Connection exclude) {
+        try {
+            List<Connection> targets = registry.connectionsOf(user);
+            int n = 0;
+            for (int i = 0; i < targets.size(); i++) {
+                Connection c = targets.get(i);
+                if (c != exclude && isRecipient(c)) {
+                    write(c.channel(), frame);
+                    n++;
+                }
+            }
+            return counted(n);
+        } finally {
+            frame.release();
+        }
+    }
+
+    /**
+     * Writes to the room's members on this node except {@code exclude}; releases {@code frame}.
+     *
+     * @return connections written to
+     */
+    public int toRoom(String roomName, ByteBuf frame, Connection exclude) {
+        try {
+            Room room = rooms.get(roomName);
+            if (room == null) {
+                return 0;
+            }
+            return counted(writeToGroup(room.members(), frame, exclude == null ? null : exclude.channel(), null));
+        } finally {
+            frame.release();
+        }
+    }
+
+    /**
+     * Writes to every authenticated connection on this node except the user {@code excludeUser}; releases
+     * {@code frame}.
+     *
+     * @return connections written to
+     */
+    public int toAll(ByteBuf frame, String excludeUser) {
+        try {
+            return counted(writeToGroup(everyone, frame, null, excludeUser));
+        } finally {
+            frame.release();
+        }
+    }
+
+    private int writeToGroup(ChannelGroup group, ByteBuf frame, Channel exclude, String excludeUser) {
+        int n = 0;
+        for (Channel ch : group) {
+            if (ch == exclude) {
+                continue;
+            }
+            Connection c = Connection.of(ch);
+            if (c == null || !isRecipient(c) || (excludeUser != null && excludeUser.equals(c.user()))) {
+                continue;
+            }
+            write(ch, frame);
+            n++;
+        }
+        return n;
+    }
+
+    private static boolean isRecipient(Connection c) {
+        return c.isAuthenticated() && c.channel().isActive();
+    }
+
+    private void write(Channel ch, ByteBuf frame) {
+        ch.writeAndFlush(frame.retainedDuplicate()).addListener(evictOnFailure);
+    }
+
+    private int counted(int n) {
+        if (n > 0) {
+            metrics.framesOut(OutboundType.MESSAGE, n);
+            metrics.deliveries(n);
+        }
+        return n;
+    }
+
+    private void evictIfFailed(io.netty.channel.ChannelFuture f) {
+        if (f.isSuccess()) {
+            return;
+        }
+        metrics.writeFailure();
+        Channel ch = f.channel();
+        if (ch.isOpen()) {
+            metrics.eviction();
+            Connection c = Connection.of(ch);
+            if (log.isDebugEnabled()) {
+                log.debug("{} write failed, evicting: {}", c == null ? ch : c.logPrefix(), f.cause().toString());
+            }
+            ch.close();
+        }
+    }
+}

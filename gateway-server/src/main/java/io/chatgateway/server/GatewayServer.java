@@ -1,0 +1,167 @@
+package io.chatgateway.server;
+
+import io.chatgateway.Gateway;
+import io.chatgateway.auth.Authenticator;
+import io.chatgateway.auth.DevelopmentAuthenticator;
+import io.chatgateway.auth.JwtAuthenticator;
+import io.chatgateway.pipeline.NotFoundHttpHandler;
+import io.chatgateway.server.config.ServerConfig;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The running gateway: event loops, the two listening sockets and the engine, with an orderly start and stop.
+ *
+ * <p>Stopping is graceful and bounded: stop accepting, kick every connection with {@code shutdown}, give them
+ * {@link ServerConfig#shutdownTimeout()} to close, then stop the event loops (which closes whatever is left).
+ */
+public final class GatewayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+    /** Accept backlog; the kernel caps it at net.core.somaxconn. */
+    private static final int BACKLOG = 4096;
+    /** Secrets shorter than this are weak for HS256 (RFC 7518 asks for at least the hash size, 256 bits). */
+    private static final int MIN_SECRET_BYTES = 32;
+
+    private final ServerConfig config;
+    private final Gateway gateway;
+    private final NettyTransport transport;
+    private final ChannelHandler http;
+    private EventLoopGroup group;
+    private Channel httpChannel;
+    private Channel tcpChannel;
+    private volatile boolean stopped;
+
+    public GatewayServer(ServerConfig config) {
+        this(config, NotFoundHttpHandler.INSTANCE, Gateway.builder(config.gateway()));
+    }
+
+    /**
+     * @param http           answers HTTP requests that are not WebSocket upgrades
+     * @param gatewayBuilder the engine to run; its authenticator is set here from the configuration
+     */
+    public GatewayServer(ServerConfig config, ChannelHandler http, Gateway.Builder gatewayBuilder) {
+        this.config = config;
+        this.http = http;
+        this.transport = NettyTransport.select(config.transport());
+        this.gateway = gatewayBuilder.authenticator(authenticator(config)).build();
+    }
+
+    private static Authenticator authenticator(ServerConfig config) {
+        if (config.isDevelopmentMode()) {
+            return new DevelopmentAuthenticator();
+        }
+        if (config.jwtSecret().getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+            log.warn("The JWT secret is shorter than {} bytes; HS256 wants at least 256 bits of secret.",
+                    MIN_SECRET_BYTES);
+        }
+        return new JwtAuthenticator(config.jwtSecret(), config.jwtLeeway(), Clock.systemUTC());
+    }
+
+    /** Binds both ports; returns once the gateway accepts connections. */
+    public GatewayServer start() throws InterruptedException {
+        log.info("Starting chat gateway, node {} ({})", config.gateway().nodeId(), config);
+        log.info("Engine: {}", config.gateway());
+        if (transport.name().equals("epoll")) {
+            log.info("Transport: native epoll");
+        } else {
+            log.info("Transport: NIO (native epoll unavailable: {})", NettyTransport.epollUnavailabilityCause());
+        }
+        if (config.isDevelopmentMode()) {
+            log.warn("**************************************************************************");
+            log.warn("* DEVELOPMENT MODE: no JWT secret is set, so a token is taken as the user *");
+            log.warn("* id and NOTHING IS VERIFIED. Set GATEWAY_JWT_SECRET for production.     *");
+            log.warn("**************************************************************************");
+        } else {
+            log.info("Authentication: JWT HS256, exp required, leeway {}s", config.jwtLeeway().toSeconds());
+        }
+        group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("gateway-io"),
+                transport.ioHandlerFactory());
+        try {
+            httpChannel = bind(config.httpPort(), gateway.webSocketInitializer(http));
+            tcpChannel = bind(config.tcpPort(), gateway.tcpInitializer());
+        } catch (InterruptedException | RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+        log.info("Listening: WebSocket ws://{}:{}{}, TCP {}:{}", config.bind(), httpPort(),
+                config.gateway().webSocketPath(), config.bind(), tcpPort());
+        return this;
+    }
+
+    private Channel bind(int port, ChannelInitializer<Channel> initializer) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, BACKLOG)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(initializer);
+        return b.bind(new InetSocketAddress(config.bind(), port)).sync().channel();
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** The bound HTTP/WebSocket port (useful when configured as 0). */
+    public int httpPort() {
+        return ((InetSocketAddress) httpChannel.localAddress()).getPort();
+    }
+
+    /** The bound TCP port (useful when configured as 0). */
+    public int tcpPort() {
+        return ((InetSocketAddress) tcpChannel.localAddress()).getPort();
+    }
+
+    /** Stops gracefully; safe to call more than once and from a shutdown hook. */
+    public void stop() {
+        if (stopped || group == null) {
+            return;
+        }
+        stopped = true;
+        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+        log.info("Shutting down: no new connections, kicking {} connections", gateway.connections().size());
+        httpChannel.close().syncUninterruptibly();
+        tcpChannel.close().syncUninterruptibly();
+        CompletableFuture<Void> closed = gateway.shutdown();
+        try {
+            closed.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            log.info("All connections closed");
+        } catch (TimeoutException e) {
+            log.warn("{} connections still open after {}s; closing them", gateway.connections().size(),
+                    config.shutdownTimeout().toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("Shutdown: {}", e.toString());
+        }
+        long left = Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime());
+        group.shutdownGracefully(0, left, TimeUnit.NANOSECONDS).syncUninterruptibly();
+        log.info("Stopped");
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

@@ -1,0 +1,53 @@
+package io.chatgateway.server;
+
+import io.chatgateway.server.config.ConfigException;
+import io.chatgateway.server.config.ConfigLoader;
+import ch.qos.logback.classic.LoggerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
+
+/**
+ * Starts the gateway: {@code java -jar gateway-server.jar [--setting=value ...]}; {@code --help} lists settings.
+ * Stops gracefully on SIGTERM or Ctrl-C.
+ */
+public final class Main {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        ConfigLoader.Loaded loaded;
+        try {
+            loaded = ConfigLoader.load(Arrays.asList(args), System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("Invalid configuration:");
+            e.problems().forEach(p -> System.err.println("  - " + p));
+            System.err.println("Run with --help to list the settings.");
+            System.exit(2);
+            return;
+        }
+        if (loaded.helpRequested()) {
+            System.out.print(ConfigLoader.usage());
+            return;
+        }
+        loaded.warnings().forEach(w -> log.warn("Configuration: {}", w));
+
+        GatewayServer server = new GatewayServer(loaded.config());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop();
+            // Logback's own shutdown hook would race ours and drop the shutdown log; flush it here instead.
+            if (LoggerFactory.getILoggerFactory() instanceof LoggerContext) {
+                ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+            }
+        }, "gateway-shutdown"));
+        try {
+            server.start();
+        } catch (Exception e) {
+            log.error("Failed to start: {}", e.toString(), e);
+            System.exit(1);
+        }
+    }
+}

@@ -1,0 +1,273 @@
+package io.chatgateway.server.config;
+
+import io.chatgateway.GatewayConfig;
+import io.chatgateway.session.SessionMode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The server's effective configuration: every {@link Setting} resolved through the layers and validated.
+ * Immutable. {@link #toString()} lists every value with where it came from, the secret masked.
+ */
+public final class ServerConfig {
+    /** Where a value came from. */
+    public enum Source { DEFAULT, FILE, ENV, FLAG }
+
+    private final Map<Setting, String> raw;
+    private final Map<Setting, Source> sources;
+
+    private final int httpPort;
+    private final int tcpPort;
+    private final String bind;
+    private final String jwtSecret;
+    private final Duration jwtLeeway;
+    private final int ioThreads;
+    private final String transport;
+    private final Duration shutdownTimeout;
+    private final GatewayConfig gateway;
+
+    ServerConfig(Map<Setting, String> raw, Map<Setting, Source> sources) throws ConfigException {
+        this.raw = Collections.unmodifiableMap(new EnumMap<>(raw));
+        this.sources = Collections.unmodifiableMap(new EnumMap<>(sources));
+        List<String> problems = new ArrayList<>();
+        this.httpPort = port(Setting.HTTP_PORT, problems);
+        this.tcpPort = port(Setting.TCP_PORT, problems);
+        this.bind = nonEmpty(Setting.BIND, problems);
+        this.jwtSecret = secret(problems);
+        this.jwtLeeway = Duration.ofSeconds(integer(Setting.JWT_LEEWAY_SECONDS, 0, 3600, problems));
+        this.ioThreads = integer(Setting.IO_THREADS, 0, 1024, problems);
+        this.transport = oneOf(Setting.TRANSPORT, problems, "auto", "epoll", "nio");
+        this.shutdownTimeout = Duration.ofSeconds(integer(Setting.SHUTDOWN_TIMEOUT_SECONDS, 1, 3600, problems));
+        GatewayConfig g = null;
+        try {
+            GatewayConfig.Builder b = GatewayConfig.builder()
+                    .maxConnections(integer(Setting.MAX_CONNECTIONS, 1, Integer.MAX_VALUE, problems))
+                    .maxFrameBytes(integer(Setting.MAX_FRAME_BYTES, 1, 64 * 1024 * 1024, problems))
+                    .heartbeat(Duration.ofSeconds(integer(Setting.HEARTBEAT_SECONDS, 1, 86_400, problems)))
+                    .authTimeout(Duration.ofSeconds(integer(Setting.AUTH_TIMEOUT_SECONDS, 1, 3600, problems)))
+                    .sessionMode(sessionMode(problems))
+                    .maxSessionsPerUser(integer(Setting.MAX_SESSIONS_PER_USER, 1, 1000, problems))
+                    .rateLimit(decimal(Setting.RATE_LIMIT_PER_SECOND, problems),
+                            integer(Setting.RATE_LIMIT_BURST, 1, 1_000_000, problems))
+                    .maxMalformedFrames(integer(Setting.MAX_MALFORMED_FRAMES, 1, 1_000_000, problems))
+                    .maxRoomsPerConnection(integer(Setting.MAX_ROOMS_PER_CONNECTION, 1, 100_000, problems))
+                    .maxPresenceUsers(integer(Setting.MAX_PRESENCE_USERS, 1, 1_000_000, problems))
+                    .outboundBufferBytes(integer(Setting.OUTBOUND_BUFFER_BYTES, 1024, 1 << 30, problems))
+                    .slowConsumerGrace(Duration.ofMillis(integer(Setting.SLOW_CONSUMER_GRACE_MS, 0, 3_600_000, problems)))
+                    .webSocketPath(get(Setting.WS_PATH));
+            if (get(Setting.NODE_ID) != null) {
+                b.nodeId(get(Setting.NODE_ID));
+            }
+            if (problems.isEmpty()) {
+                g = b.build();
+            }
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        this.gateway = g;
+    }
+
+    /** The defaults alone, with {@code overrides} (setting to value) applied as flags; for tests and embedding. */
+    public static ServerConfig of(Map<Setting, String> overrides) throws ConfigException {
+        Map<Setting, String> raw = new EnumMap<>(Setting.class);
+        Map<Setting, Source> sources = new EnumMap<>(Setting.class);
+        for (Setting s : Setting.values()) {
+            if (s.defaultValue() != null) {
+                raw.put(s, s.defaultValue());
+                sources.put(s, Source.DEFAULT);
+            }
+        }
+        overrides.forEach((s, v) -> {
+            raw.put(s, v);
+            sources.put(s, Source.FLAG);
+        });
+        return new ServerConfig(raw, sources);
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int tcpPort() {
+        return tcpPort;
+    }
+
+    public String bind() {
+        return bind;
+    }
+
+    /** The HS256 secret, or {@code null} in development mode. */
+    public String jwtSecret() {
+        return jwtSecret;
+    }
+
+    /** Development mode: no secret configured, tokens are taken as user ids. */
+    public boolean isDevelopmentMode() {
+        return jwtSecret == null;
+    }
+
+    public Duration jwtLeeway() {
+        return jwtLeeway;
+    }
+
+    /** Event-loop threads; 0 for Netty's default (twice the cores). */
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    /** {@code auto}, {@code epoll} or {@code nio}. */
+    public String transport() {
+        return transport;
+    }
+
+    public Duration shutdownTimeout() {
+        return shutdownTimeout;
+    }
+
+    /** The engine's part of the configuration. */
+    public GatewayConfig gateway() {
+        return gateway;
+    }
+
+    /** The raw value of a setting, or {@code null} when unset. For settings the typed accessors do not cover. */
+    public String get(Setting s) {
+        return raw.get(s);
+    }
+
+    public Source source(Setting s) {
+        Source src = sources.get(s);
+        return src == null ? Source.DEFAULT : src;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("effective configuration:");
+        for (Setting s : Setting.values()) {
+            String v = raw.get(s);
+            if (v == null && s != Setting.JWT_SECRET) {
+                continue;
+            }
+            String shown = s.isSecret() ? (jwtSecret == null ? "(unset: DEVELOPMENT MODE)" : "****** (set)") : v;
+            sb.append("\n  ").append(s.key()).append(" = ").append(shown);
+            Source src = source(s);
+            if (src != Source.DEFAULT) {
+                sb.append("  [").append(src.name().toLowerCase(Locale.ROOT)).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    // ---- typed parsing; every problem names the setting, its source and what was expected
+
+    private String where(Setting s) {
+        Source src = source(s);
+        switch (src) {
+            case ENV: return s.env();
+            case FLAG: return s.flag();
+            case FILE: return s.key() + " (config file)";
+            default: return s.key();
+        }
+    }
+
+    private int port(Setting s, List<String> problems) {
+        return integer(s, 0, 65535, problems);
+    }
+
+    private int integer(Setting s, int min, int max, List<String> problems) {
+        String v = raw.get(s);
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < min || n > max) {
+                problems.add(where(s) + ": " + v + " (expected: " + min + " to " + max + ")");
+                return min;
+            }
+            return n;
+        } catch (NumberFormatException | NullPointerException e) {
+            problems.add(where(s) + ": " + v + " (expected: an integer from " + min + " to " + max + ")");
+            return min;
+        }
+    }
+
+    private double decimal(Setting s, List<String> problems) {
+        String v = raw.get(s);
+        try {
+            double d = Double.parseDouble(v.trim());
+            if (!(d >= 0) || Double.isInfinite(d)) {
+                problems.add(where(s) + ": " + v + " (expected: a number >= 0)");
+                return 0;
+            }
+            return d;
+        } catch (NumberFormatException | NullPointerException e) {
+            problems.add(where(s) + ": " + v + " (expected: a number >= 0)");
+            return 0;
+        }
+    }
+
+    private String nonEmpty(Setting s, List<String> problems) {
+        String v = raw.get(s);
+        if (v == null || v.isBlank()) {
+            problems.add(where(s) + ": empty (expected: a value)");
+            return "";
+        }
+        return v.trim();
+    }
+
+    private String oneOf(Setting s, List<String> problems, String... allowed) {
+        String v = raw.get(s) == null ? "" : raw.get(s).trim().toLowerCase(Locale.ROOT);
+        for (String a : allowed) {
+            if (a.equals(v)) {
+                return a;
+            }
+        }
+        problems.add(where(s) + ": " + raw.get(s) + " (expected: one of " + String.join(", ", allowed) + ")");
+        return allowed[0];
+    }
+
+    private SessionMode sessionMode(List<String> problems) {
+        try {
+            return SessionMode.parse(String.valueOf(raw.get(Setting.SESSIONS)));
+        } catch (IllegalArgumentException e) {
+            problems.add(where(Setting.SESSIONS) + ": " + raw.get(Setting.SESSIONS) + " (expected: single or multi)");
+            return SessionMode.SINGLE;
+        }
+    }
+
+    private String secret(List<String> problems) {
+        String file = raw.get(Setting.JWT_SECRET_FILE);
+        String secret = raw.get(Setting.JWT_SECRET);
+        if (file != null && !file.isBlank()) {
+            try {
+                secret = Files.readString(Path.of(file.trim()), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                problems.add(where(Setting.JWT_SECRET_FILE) + ": " + file + " cannot be read (" + e + ")");
+                return null;
+            }
+            if (secret.isEmpty()) {
+                problems.add(where(Setting.JWT_SECRET_FILE) + ": " + file + " is empty (expected: the secret)");
+                return null;
+            }
+        }
+        if (secret == null) {
+            return null;
+        }
+        if (secret.isEmpty()) {
+            // An empty secret is a mistake, not a request for development mode: refuse rather than guess.
+            problems.add(where(Setting.JWT_SECRET) + ": empty (expected: a secret; unset it for development mode)");
+            return null;
+        }
+        return secret;
+    }
+}

@@ -1,0 +1,75 @@
+package io.chatgateway.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chatgateway.server.config.Setting;
+import io.chatgateway.server.testing.TestServer;
+import io.chatgateway.server.testing.WsClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class WebSocketTransportTest {
+    private static TestServer gateway;
+
+    @BeforeAll
+    static void start() {
+        gateway = TestServer.start(Map.of(Setting.MAX_FRAME_BYTES, "1024"));
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    @Test
+    void sendsWelcomeRightAfterUpgradeWhenTokenIsInQuery() {
+        WsClient c = gateway.wsWithToken("query-user");
+        JsonNode welcome = c.expect("welcome");
+        assertEquals("query-user", welcome.get("user").asText());
+        assertEquals(60, welcome.get("heartbeat").asInt());
+    }
+
+    @Test
+    void sendsWelcomeRightAfterUpgradeWhenTokenIsInAuthorizationHeader() {
+        WsClient c = gateway.ws(null, Map.of("Authorization", "Bearer header-user"));
+        assertEquals("header-user", c.expect("welcome").get("user").asText());
+    }
+
+    @Test
+    void answersBinaryFrameWithUnsupportedAndStaysUsable() {
+        WsClient c = gateway.wsWithToken("binary-user");
+        c.expect("welcome");
+        c.sendBinary(new byte[] {1, 2, 3});
+        c.expectError("unsupported");
+        c.sendFields("type", "ping", "id", 5);
+        assertEquals(5, c.expect("pong").get("id").asInt());
+    }
+
+    @Test
+    void acceptsFrameOfExactlyTheMaximumAndClosesWith1009Above() {
+        WsClient c = gateway.wsWithToken("big-user");
+        c.expect("welcome");
+        String head = "{\"type\":\"ping\",\"id\":1,\"pad\":\"";
+        String tail = "\"}";
+        String exact = head + "x".repeat(1024 - head.length() - tail.length()) + tail;
+        assertEquals(1024, exact.length());
+        c.send(exact);
+        c.expect("pong");
+        c.send(head + "x".repeat(1025 - head.length() - tail.length()) + tail);
+        assertEquals(1009, c.awaitClose(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void answersWebSocketPingWithPongAndCountsItAsActivity() {
+        WsClient c = gateway.wsWithToken("ping-user");
+        c.expect("welcome");
+        c.sendPing();
+        c.sendFields("type", "ping", "id", "after");
+        assertEquals("after", c.expect("pong").get("id").asText());
+    }
+}

@@ -1,0 +1,129 @@
+package io.chatgateway.server.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * A plain blocking-socket client of the TCP transport (4-byte big-endian length, then the JSON bytes).
+ */
+public final class TcpClient extends TestClient {
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private volatile boolean eof;
+
+    private TcpClient(String host, int port) {
+        try {
+            socket = new Socket();
+            socket.connect(new InetSocketAddress(host, port), 5000);
+            socket.setTcpNoDelay(true);
+            in = new DataInputStream(socket.getInputStream());
+            out = socket.getOutputStream();
+        } catch (IOException e) {
+            throw new AssertionError("TCP connect to " + host + ":" + port + " failed", e);
+        }
+    }
+
+    public static TcpClient connect(String host, int port) {
+        return new TcpClient(host, port);
+    }
+
+    @Override
+    public void send(String json) {
+        sendFrame(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Sends one frame with this payload (the length prefix is added). */
+    public void sendFrame(byte[] payload) {
+        sendRaw(ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).array());
+    }
+
+    /** Writes bytes as they are, without framing. */
+    public void sendRaw(byte[] bytes) {
+        try {
+            out.write(bytes);
+            out.flush();
+        } catch (IOException e) {
+            throw new AssertionError("TCP send failed", e);
+        }
+    }
+
+    @Override
+    public synchronized JsonNode poll(Duration timeout) {
+        if (eof) {
+            return null;
+        }
+        try {
+            socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+            int length = in.readInt();
+            byte[] payload = new byte[length];
+            in.readFully(payload);
+            return parse(new String(payload, StandardCharsets.UTF_8));
+        } catch (SocketTimeoutException e) {
+            return null;
+        } catch (EOFException e) {
+            eof = true;
+            return null;
+        } catch (IOException e) {
+            eof = true;
+            return null;
+        }
+    }
+
+    @Override
+    public synchronized int awaitClose(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (!eof) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("TCP connection not closed within " + timeout);
+                }
+                socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+                if (in.read() < 0) {
+                    eof = true;
+                }
+            }
+            return -1;
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("TCP connection not closed within " + timeout, e);
+        } catch (IOException e) {
+            eof = true;
+            return -1;
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !eof && !socket.isClosed();
+    }
+
+    /** Closes with a TCP reset instead of an orderly close. */
+    public void abort() {
+        try {
+            socket.setSoLinger(true, 0);
+            socket.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+}
