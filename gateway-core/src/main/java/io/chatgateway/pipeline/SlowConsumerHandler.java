@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 final class SlowConsumerHandler extends ChannelDuplexHandler {
     private final SlowConsumerPolicy policy;
     private ScheduledFuture<?> graceTimer;
-    private long unwritableSince;
 
     SlowConsumerHandler(SlowConsumerPolicy policy) {
         this.policy = policy;
@@ -45,7 +44,6 @@ final class SlowConsumerHandler extends ChannelDuplexHandler {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (!ctx.channel().isWritable()) {
             if (graceTimer == null) {
-                unwritableSince = System.nanoTime();
                 graceTimer = ctx.executor().schedule(() -> onGraceExpired(ctx), policy.graceNanos(),
                         TimeUnit.NANOSECONDS);
             }
@@ -57,7 +55,8 @@ final class SlowConsumerHandler extends ChannelDuplexHandler {
 
     private void onGraceExpired(ChannelHandlerContext ctx) {
         graceTimer = null;
-        if (!ctx.channel().isWritable() && policy.graceExpired(unwritableSince, System.nanoTime())) {
+        // Still above the low water mark after the whole grace period (the timer is cancelled on the way down).
+        if (!ctx.channel().isWritable()) {
             kick(ctx);
         }
     }

@@ -47,12 +47,4 @@ public final class SlowConsumerPolicy {
     public boolean exceedsHardLimit(long pendingBytes) {
         return pendingBytes >= (long) limitBytes * HARD_LIMIT_FACTOR;
     }
-
-    /**
-     * {@code true} when a consumer that went above the limit at {@code unwritableSinceNanos} and is still above it
-     * at {@code nowNanos} must be closed.
-     */
-    public boolean graceExpired(long unwritableSinceNanos, long nowNanos) {
-        return nowNanos - unwritableSinceNanos >= graceNanos;
-    }
 }

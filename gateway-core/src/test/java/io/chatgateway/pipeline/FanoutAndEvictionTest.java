@@ -1,0 +1,195 @@
+package io.chatgateway.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chatgateway.Gateway;
+import io.chatgateway.GatewayConfig;
+import io.chatgateway.auth.DevelopmentAuthenticator;
+import io.chatgateway.protocol.KickReason;
+import io.chatgateway.protocol.RawJson;
+import io.chatgateway.session.SessionMode;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.ReferenceCountUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Room fan-out, server-side operations, write-failure eviction and the slow-consumer policy, in memory. */
+class FanoutAndEvictionTest {
+    private final List<EmbeddedPeer> peers = new ArrayList<>();
+
+    private Gateway gateway(GatewayConfig config) {
+        return Gateway.builder(config).authenticator(new DevelopmentAuthenticator()).build();
+    }
+
+    private EmbeddedPeer login(Gateway g, String user) {
+        EmbeddedPeer p = new EmbeddedPeer(g);
+        peers.add(p);
+        p.login(user);
+        return p;
+    }
+
+    private static void join(EmbeddedPeer p, String room) {
+        p.send("{\"type\":\"join\",\"room\":\"" + room + "\"}");
+        p.expect("ack");
+    }
+
+    @AfterEach
+    void release() {
+        peers.forEach(EmbeddedPeer::release);
+    }
+
+    /** Fails every write as a broken socket would. */
+    @Sharable
+    private static final class BrokenPipe extends ChannelOutboundHandlerAdapter {
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            ReferenceCountUtil.release(msg);
+            promise.setFailure(new IOException("Broken pipe"));
+        }
+    }
+
+    @Test
+    void evictsAMemberWhoseWriteFailsAndKeepsServingTheOthers() {
+        Gateway g = gateway(GatewayConfig.builder().build());
+        EmbeddedPeer publisher = login(g, "pub");
+        EmbeddedPeer healthy = login(g, "ok");
+        EmbeddedPeer broken = login(g, "broken");
+        for (EmbeddedPeer p : List.of(publisher, healthy, broken)) {
+            join(p, "room");
+        }
+        healthy.expect("joined");
+        publisher.poll();
+        publisher.poll();
+        broken.channel.pipeline().addFirst(new BrokenPipe());
+
+        publisher.send("{\"type\":\"publish\",\"room\":\"room\",\"body\":1,\"id\":1}");
+        // In memory the eviction happens within the publish, so the publisher may see "left" first.
+        JsonNode ack = publisher.poll();
+        if ("left".equals(ack.path("type").asText())) {
+            ack = publisher.poll();
+        }
+        assertEquals("ack", ack.path("type").asText(), ack::toString);
+        assertEquals(2, ack.get("recipients").asInt(), "both members were written to");
+        healthy.expect("message");
+        assertFalse(broken.channel.isOpen(), "the member whose write failed is closed");
+        assertEquals(1, g.metrics().writeFailures());
+        assertEquals(1, g.metrics().evictions());
+        assertEquals(2, g.connections().size());
+        assertEquals(2, g.rooms().get("room").connectionCount());
+        assertEquals("broken", healthy.expect("left").get("user").asText());
+
+        publisher.send("{\"type\":\"publish\",\"room\":\"room\",\"body\":2,\"id\":2}");
+        assertEquals(1, publisher.expect("ack").get("recipients").asInt());
+        assertEquals(2, healthy.expect("message").get("body").asInt());
+    }
+
+    @Test
+    void serverSideOperationsReachUsersRoomsAndEveryone() throws Exception {
+        Gateway g = gateway(GatewayConfig.builder().sessionMode(SessionMode.MULTI).build());
+        EmbeddedPeer a1 = login(g, "a");
+        EmbeddedPeer a2 = login(g, "a");
+        EmbeddedPeer b = login(g, "b");
+        join(b, "news");
+
+        assertEquals(2, g.sendToUser("a", RawJson.trusted("{\"n\":1}")).toCompletableFuture().get());
+        for (EmbeddedPeer p : List.of(a1, a2)) {
+            var m = p.expect("message");
+            assertEquals("$server", m.get("from").asText());
+            assertEquals("a", m.get("to").asText());
+        }
+        assertEquals(1, g.publishToRoom("news", RawJson.trusted("\"extra\"")).toCompletableFuture().get());
+        assertEquals("news", b.expect("message").get("room").asText());
+        assertEquals(1, g.broadcast(RawJson.trusted("true"), "a").toCompletableFuture().get());
+        assertTrue(b.expect("message").get("body").asBoolean());
+        a1.expectNothing();
+        assertEquals(List.of("a", "b"), g.onlineUsers(10).toCompletableFuture().get().users().stream().sorted().toList());
+
+        assertEquals(2, g.disconnectUser("a").toCompletableFuture().get());
+        assertEquals("admin", a1.expect("kicked").get("reason").asText());
+        assertEquals("admin", a2.expect("kicked").get("reason").asText());
+        assertFalse(a1.channel.isOpen());
+        assertEquals(2, g.metrics().kicks(KickReason.ADMIN));
+        var stats = g.statistics();
+        assertEquals(1, stats.connections());
+        assertEquals(1, stats.users());
+        assertEquals(1, stats.rooms());
+        assertEquals(2, stats.kicks().get(KickReason.ADMIN));
+    }
+
+    @Test
+    void shutdownKicksEveryConnectionAndCompletesWhenAllAreClosed() throws Exception {
+        Gateway g = gateway(GatewayConfig.builder().build());
+        EmbeddedPeer a = login(g, "a");
+        EmbeddedPeer unauthenticated = new EmbeddedPeer(g);
+        peers.add(unauthenticated);
+        var done = g.shutdown();
+        assertTrue(g.isDraining());
+        assertEquals("shutdown", a.expect("kicked").get("reason").asText());
+        assertEquals("shutdown", unauthenticated.expect("kicked").get("reason").asText());
+        done.get(5, TimeUnit.SECONDS);
+        assertEquals(0, g.connections().size());
+    }
+
+    @Test
+    void kicksAConsumerThatStaysAboveTheOutboundLimit() {
+        Gateway g = gateway(GatewayConfig.builder().outboundBufferBytes(2048)
+                .slowConsumerGrace(Duration.ofSeconds(2)).build());
+        EmbeddedPeer sender = login(g, "sender");
+        EmbeddedPeer slow = login(g, "slow");
+        slow.channel.freezeTime();
+        // Hold the slow consumer's output: nothing written to it is flushed out of its outbound buffer.
+        slow.channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(ChannelHandlerContext ctx) {
+                // swallowed
+            }
+        });
+        String body = "\"" + "x".repeat(600) + "\"";
+        for (int i = 0; i < 4; i++) {
+            sender.send("{\"type\":\"send\",\"to\":\"slow\",\"body\":" + body + "}");
+            sender.expect("ack");
+            slow.channel.runPendingTasks();
+        }
+        assertFalse(slow.channel.isWritable(), "above the limit");
+        assertTrue(slow.channel.isOpen(), "still within the grace period");
+        slow.channel.advanceTimeBy(2100, TimeUnit.MILLISECONDS);
+        slow.channel.runScheduledPendingTasks();
+        assertFalse(slow.channel.isOpen());
+        assertEquals(1, g.metrics().kicks(KickReason.SLOW_CONSUMER));
+        assertFalse(g.connections().isOnline("slow"));
+    }
+
+    @Test
+    void kicksAConsumerAtOnceAtTheHardLimit() {
+        Gateway g = gateway(GatewayConfig.builder().outboundBufferBytes(1024)
+                .slowConsumerGrace(Duration.ofHours(1)).build());
+        EmbeddedPeer sender = login(g, "sender");
+        EmbeddedPeer slow = login(g, "slow");
+        slow.channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(ChannelHandlerContext ctx) {
+                // swallowed
+            }
+        });
+        String body = "\"" + "x".repeat(900) + "\"";
+        for (int i = 0; i < 6 && slow.channel.isOpen(); i++) {
+            sender.send("{\"type\":\"send\",\"to\":\"slow\",\"body\":" + body + "}");
+            sender.poll();
+            slow.channel.runPendingTasks();
+        }
+        assertFalse(slow.channel.isOpen(), "closed without waiting an hour");
+        assertEquals(1, g.metrics().kicks(KickReason.SLOW_CONSUMER));
+    }
+}
