@@ -22,9 +22,12 @@ public final class TcpClient extends TestClient {
     private final OutputStream out;
     private volatile boolean eof;
 
-    private TcpClient(String host, int port) {
+    private TcpClient(String host, int port, int receiveBufferBytes) {
         try {
             socket = new Socket();
+            if (receiveBufferBytes > 0) {
+                socket.setReceiveBufferSize(receiveBufferBytes);
+            }
             socket.connect(new InetSocketAddress(host, port), 5000);
             socket.setTcpNoDelay(true);
             in = new DataInputStream(socket.getInputStream());
@@ -35,7 +38,12 @@ public final class TcpClient extends TestClient {
     }
 
     public static TcpClient connect(String host, int port) {
-        return new TcpClient(host, port);
+        return new TcpClient(host, port, 0);
+    }
+
+    /** Connects with a small socket receive buffer, for a client that reads slowly or not at all. */
+    public static TcpClient connect(String host, int port, int receiveBufferBytes) {
+        return new TcpClient(host, port, receiveBufferBytes);
     }
 
     @Override

@@ -39,6 +39,10 @@ public abstract class TestClient implements AutoCloseable {
     /** {@code true} while the connection is open. */
     public abstract boolean isOpen();
 
+    /** Closes the connection from the client side, in the transport's orderly way. */
+    @Override
+    public abstract void close();
+
     /** The next frame; fails the test when none comes in time. */
     public JsonNode next() {
         JsonNode n = poll(WAIT);

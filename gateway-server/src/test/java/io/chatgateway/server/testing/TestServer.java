@@ -82,6 +82,11 @@ public final class TestServer implements AutoCloseable {
         return track(TcpClient.connect("127.0.0.1", tcpPort()));
     }
 
+    /** A TCP client with a small receive buffer, not yet authenticated. */
+    public TcpClient tcp(int receiveBufferBytes) {
+        return track(TcpClient.connect("127.0.0.1", tcpPort(), receiveBufferBytes));
+    }
+
     /** A client of this transport, not yet authenticated. */
     public TestClient connect(Transport transport) {
         return transport == Transport.WEBSOCKET ? ws() : tcp();

@@ -1,0 +1,108 @@
+package io.chatgateway.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chatgateway.Gateway;
+import io.chatgateway.protocol.KickReason;
+import io.chatgateway.server.config.Setting;
+import io.chatgateway.server.testing.TcpClient;
+import io.chatgateway.server.testing.TestClient;
+import io.chatgateway.server.testing.TestServer;
+import io.chatgateway.session.Connection;
+import io.chatgateway.session.Transport;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.ReferenceCountUtil;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Broken and slow recipients over real sockets: evicted or kicked, never silently skipped. */
+class BackpressureTest {
+
+    /** Fails every write, as a socket whose peer vanished would. */
+    @Sharable
+    private static final class BrokenPipe extends ChannelOutboundHandlerAdapter {
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            ReferenceCountUtil.release(msg);
+            promise.setFailure(new IOException("Broken pipe"));
+        }
+    }
+
+    @Test
+    void evictsARoomMemberWhoseWriteFails() {
+        try (TestServer gateway = TestServer.start()) {
+            Gateway engine = gateway.server().gateway();
+            TestClient publisher = gateway.login(Transport.WEBSOCKET, "ev-pub");
+            TestClient healthy = gateway.login(Transport.TCP, "ev-ok");
+            TestClient victim = gateway.login(Transport.WEBSOCKET, "ev-victim");
+            for (TestClient c : List.of(publisher, healthy, victim)) {
+                c.sendFields("type", "join", "room", "ev");
+                c.until("ack");
+            }
+            Connection v = engine.connections().connectionsOf("ev-victim").get(0);
+            v.channel().pipeline().addFirst(new BrokenPipe());
+
+            publisher.sendFields("type", "publish", "room", "ev", "body", "first", "id", 1);
+            List<JsonNode> untilAck = publisher.until("ack");
+            JsonNode ack = untilAck.get(untilAck.size() - 1);
+            assertEquals(2, ack.get("recipients").asInt());
+            TestServer.await("the broken member is evicted", () -> !engine.connections().isOnline("ev-victim"));
+            assertEquals(1, engine.metrics().evictions());
+            assertTrue(engine.metrics().writeFailures() >= 1);
+            assertEquals(2, engine.rooms().get("ev").connectionCount());
+
+            publisher.sendFields("type", "publish", "room", "ev", "body", "second", "id", 2);
+            JsonNode second = publisher.until("ack").stream().filter(n -> n.path("id").asInt() == 2).findFirst()
+                    .orElseThrow();
+            assertEquals(1, second.get("recipients").asInt());
+            List<JsonNode> seen = healthy.until("left");
+            assertTrue(seen.stream().anyMatch(n -> "first".equals(n.path("body").asText())), seen::toString);
+            assertEquals("ev-victim", seen.get(seen.size() - 1).get("user").asText());
+        }
+    }
+
+    @Test
+    void kicksARecipientThatDoesNotReadInsteadOfSkippingMessages() {
+        try (TestServer gateway = TestServer.start(Map.of(Setting.RATE_LIMIT_PER_SECOND, "0",
+                Setting.OUTBOUND_BUFFER_BYTES, "65536", Setting.SLOW_CONSUMER_GRACE_MS, "500"))) {
+            Gateway engine = gateway.server().gateway();
+            TcpClient victim = gateway.tcp(4096);
+            victim.auth("sc-victim");
+            TestClient sender = gateway.login(Transport.TCP, "sc-sender");
+            String pad = "x".repeat(8000);
+            int sent = 0;
+            while (engine.connections().isOnline("sc-victim") && sent < 20_000) {
+                sender.sendFields("type", "send", "to", "sc-victim", "body", sent + "|" + pad, "id", sent);
+                JsonNode reply = sender.next();
+                sent++;
+                if ("error".equals(reply.path("type").asText())) {
+                    assertEquals("user_offline", reply.path("code").asText(), reply::toString);
+                    break;
+                }
+            }
+            TestServer.await("the slow consumer is kicked", () -> !engine.connections().isOnline("sc-victim"));
+            assertEquals(1, engine.metrics().kicks(KickReason.SLOW_CONSUMER));
+            sender.sendFields("type", "send", "to", "sc-victim", "body", 1, "id", "after");
+            assertEquals("after", sender.expectError("user_offline").get("id").asText());
+            // What the victim did receive is an unbroken prefix of what was sent, then the connection ends.
+            int expected = 0;
+            for (JsonNode n; (n = victim.poll(TestClient.WAIT)) != null; ) {
+                if ("message".equals(n.path("type").asText())) {
+                    assertEquals(expected + "|" + pad, n.get("body").asText(), "no message skipped");
+                    expected++;
+                }
+            }
+            assertFalse(victim.isOpen());
+            assertTrue(expected < sent, "the kick came before everything was delivered");
+        }
+    }
+}

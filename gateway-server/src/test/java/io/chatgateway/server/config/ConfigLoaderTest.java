@@ -1,0 +1,132 @@
+package io.chatgateway.server.config;
+
+import io.chatgateway.session.SessionMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private static ServerConfig load(List<String> args, Map<String, String> env) throws ConfigException {
+        return ConfigLoader.load(args, env).config();
+    }
+
+    private static List<String> problems(List<String> args, Map<String, String> env) {
+        return assertThrows(ConfigException.class, () -> ConfigLoader.load(args, env)).problems();
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnesAndDevelopmentModeWithoutSecret() throws Exception {
+        ServerConfig c = load(List.of(), Map.of());
+        assertEquals(8080, c.httpPort());
+        assertEquals(9090, c.tcpPort());
+        assertEquals("0.0.0.0", c.bind());
+        assertEquals(65536, c.gateway().maxFrameBytes());
+        assertEquals(Duration.ofSeconds(60), c.gateway().heartbeat());
+        assertEquals(Duration.ofSeconds(10), c.gateway().authTimeout());
+        assertEquals(SessionMode.SINGLE, c.gateway().sessionMode());
+        assertTrue(c.isDevelopmentMode());
+        assertNull(c.jwtSecret());
+    }
+
+    @Test
+    void laterLayersWinFileThenEnvironmentThenFlags() throws Exception {
+        Path file = dir.resolve("gateway.properties");
+        Files.writeString(file, "# comment\nhttp-port = 1111\ntcp-port=2222\nheartbeat-seconds=30\nsessions=multi\n");
+        ServerConfig c = load(List.of("--config", file.toString(), "--tcp-port=4444"),
+                Map.of("GATEWAY_TCP_PORT", "3333", "GATEWAY_HEARTBEAT_SECONDS", "45", "PATH", "/usr/bin"));
+        assertEquals(1111, c.httpPort());
+        assertEquals(4444, c.tcpPort());
+        assertEquals(Duration.ofSeconds(45), c.gateway().heartbeat());
+        assertEquals(SessionMode.MULTI, c.gateway().sessionMode());
+        assertEquals(ServerConfig.Source.FILE, c.source(Setting.HTTP_PORT));
+        assertEquals(ServerConfig.Source.FLAG, c.source(Setting.TCP_PORT));
+        assertEquals(ServerConfig.Source.ENV, c.source(Setting.HEARTBEAT_SECONDS));
+    }
+
+    @Test
+    void takesTheConfigFilePathFromTheEnvironmentToo() throws Exception {
+        Path file = dir.resolve("g.properties");
+        Files.writeString(file, "max-connections=77\n");
+        assertEquals(77, load(List.of(), Map.of("GATEWAY_CONFIG", file.toString())).gateway().maxConnections());
+    }
+
+    @Test
+    void unknownFileKeysAndFlagsFailTheLoadWhileUnknownEnvironmentVariablesAreWarnings() throws Exception {
+        Path file = dir.resolve("typo.properties");
+        Files.writeString(file, "heartbeat-secs=5\n");
+        List<String> p = problems(List.of("--config=" + file, "--htp-port=1"), Map.of());
+        assertTrue(p.stream().anyMatch(s -> s.contains("unknown key 'heartbeat-secs'")), p::toString);
+        assertTrue(p.stream().anyMatch(s -> s.contains("unknown flag --htp-port")), p::toString);
+
+        ConfigLoader.Loaded loaded = ConfigLoader.load(List.of(), Map.of("GATEWAY_HTTP_PROT", "1"));
+        assertEquals(1, loaded.warnings().size());
+        assertTrue(loaded.warnings().get(0).contains("GATEWAY_HTTP_PROT"));
+    }
+
+    @Test
+    void reportsEveryBadValueWithItsSourceAndWhatWasExpected() {
+        List<String> p = problems(List.of("--http-port=99999", "--sessions=some"),
+                Map.of("GATEWAY_MAX_FRAME_BYTES", "big", "GATEWAY_TRANSPORT", "kqueue"));
+        assertTrue(p.contains("--http-port: 99999 (expected: 0 to 65535)"), p::toString);
+        assertTrue(p.contains("--sessions: some (expected: single or multi)"), p::toString);
+        assertTrue(p.stream().anyMatch(s -> s.startsWith("GATEWAY_MAX_FRAME_BYTES: big (expected:")), p::toString);
+        assertTrue(p.stream().anyMatch(s -> s.startsWith("GATEWAY_TRANSPORT: kqueue")), p::toString);
+    }
+
+    @Test
+    void aSecretTurnsDevelopmentModeOffAndIsNeverPrinted() throws Exception {
+        ServerConfig c = load(List.of(), Map.of("GATEWAY_JWT_SECRET", "s3cr3t-value-that-must-not-leak!!"));
+        assertFalse(c.isDevelopmentMode());
+        assertFalse(c.toString().contains("s3cr3t"), c::toString);
+        assertTrue(c.toString().contains("jwt-secret = ****** (set)"));
+        assertTrue(load(List.of(), Map.of()).toString().contains("DEVELOPMENT MODE"));
+    }
+
+    @Test
+    void anEmptySecretIsAnErrorNotDevelopmentMode() {
+        List<String> p = problems(List.of(), Map.of("GATEWAY_JWT_SECRET", ""));
+        assertTrue(p.get(0).startsWith("GATEWAY_JWT_SECRET: empty"), p::toString);
+    }
+
+    @Test
+    void readsTheSecretFromAFile() throws IOException, ConfigException {
+        Path secret = dir.resolve("secret");
+        Files.writeString(secret, "from-a-file-secret-32-bytes-long!!\n");
+        ServerConfig c = load(List.of("--jwt-secret-file", secret.toString()), Map.of());
+        assertEquals("from-a-file-secret-32-bytes-long!!", c.jwtSecret());
+        assertTrue(problems(List.of("--jwt-secret-file=" + dir.resolve("missing")), Map.of()).get(0)
+                .contains("cannot be read"));
+    }
+
+    @Test
+    void helpIsRecognisedAndTheUsageListsEverySetting() throws Exception {
+        assertTrue(ConfigLoader.load(List.of("--help"), Map.of()).helpRequested());
+        String usage = ConfigLoader.usage();
+        for (Setting s : Setting.values()) {
+            assertTrue(usage.contains(s.flag()) && usage.contains(s.env()), s::name);
+        }
+    }
+
+    @Test
+    void theThreeSpellingsOfASettingAgree() {
+        assertEquals("GATEWAY_AUTH_TIMEOUT_SECONDS", Setting.AUTH_TIMEOUT_SECONDS.env());
+        assertEquals("--auth-timeout-seconds", Setting.AUTH_TIMEOUT_SECONDS.flag());
+        assertEquals(Setting.MAX_SESSIONS_PER_USER, Setting.byEnv("GATEWAY_MAX_SESSIONS_PER_USER"));
+        assertEquals(Setting.JWT_SECRET, Setting.byKey("jwt-secret"));
+    }
+}
