@@ -3,7 +3,7 @@ package io.chatgateway.pipeline;
 import io.chatgateway.Gateway;
 import io.chatgateway.GatewayConfig;
 import io.chatgateway.auth.AuthenticationException;
-import io.chatgateway.auth.UserIds;
+import io.chatgateway.internal.ThrottledWarning;
 import io.chatgateway.metrics.GatewayMetrics;
 import io.chatgateway.metrics.OutboundType;
 import io.chatgateway.policy.RateLimitPolicy;
@@ -62,6 +62,8 @@ import java.util.function.BiConsumer;
  */
 public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ProtocolHandler.class);
+    private static final ThrottledWarning internalErrors = new ThrottledWarning(log, "internal error, closing");
+    private static final ThrottledWarning routerFailures = new ThrottledWarning(log, "router operation failed");
     private static final String BEARER = "bearer ";
 
     private final Gateway gateway;
@@ -437,7 +439,7 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
             log.debug("{} {} unavailable: {}", connection.logPrefix(), operation, error.getMessage());
             return replyError(id, ErrorCode.UNAVAILABLE, "cluster broker unreachable: " + error.getMessage());
         }
-        log.warn("{} {} failed", connection.logPrefix(), operation, error);
+        routerFailures.warn(connection.logPrefix() + " " + operation + ":", error);
         gateway.connections().fireError(connection, error);
         return replyError(id, ErrorCode.INTERNAL, "internal error");
     }
@@ -551,7 +553,7 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void internalError(Throwable cause) {
-        log.warn("{} internal error, closing", prefix(), cause);
+        internalErrors.warn(prefix(), cause);
         if (connection != null) {
             gateway.connections().fireError(connection, cause);
             if (!isClosing()) {

@@ -1,5 +1,6 @@
 package io.chatgateway.session;
 
+import io.chatgateway.internal.ThrottledWarning;
 import io.chatgateway.metrics.GatewayMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -35,6 +36,7 @@ import java.util.function.LongSupplier;
  */
 public final class ConnectionRegistry {
     private static final Logger log = LoggerFactory.getLogger(ConnectionRegistry.class);
+    private static final ThrottledWarning listenerFailed = new ThrottledWarning(log, "connection listener failed");
     private static final Connection[] NONE = new Connection[0];
 
     private final int maxConnections;
@@ -118,7 +120,7 @@ public final class ConnectionRegistry {
             try {
                 l.connectionAdded(c);
             } catch (Throwable t) {
-                log.warn("{} connection listener {} failed in connectionAdded", c.logPrefix(), l, t);
+                listenerFailed.warn(c.logPrefix() + " " + l + " in connectionAdded:", t);
             }
         }
         // Added last: if the channel is already closed this runs at once, and removal must see a complete entry.
@@ -158,7 +160,7 @@ public final class ConnectionRegistry {
             try {
                 l.connectionAuthenticated(c);
             } catch (Throwable t) {
-                log.warn("{} connection listener {} failed in connectionAuthenticated", c.logPrefix(), l, t);
+                listenerFailed.warn(c.logPrefix() + " " + l + " in connectionAuthenticated:", t);
             }
         }
         return displaced;
@@ -186,7 +188,7 @@ public final class ConnectionRegistry {
             try {
                 l.connectionRemoved(c);
             } catch (Throwable t) {
-                log.warn("{} connection listener {} failed in connectionRemoved", c.logPrefix(), l, t);
+                listenerFailed.warn(c.logPrefix() + " " + l + " in connectionRemoved:", t);
             }
         }
         return true;
@@ -220,7 +222,7 @@ public final class ConnectionRegistry {
             try {
                 l.connectionError(c, cause);
             } catch (Throwable t) {
-                log.warn("{} connection listener {} failed in connectionError", c.logPrefix(), l, t);
+                listenerFailed.warn(c.logPrefix() + " " + l + " in connectionError:", t);
             }
         }
     }

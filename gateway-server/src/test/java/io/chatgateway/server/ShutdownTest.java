@@ -22,6 +22,8 @@ class ShutdownTest {
         TestClient ws = gateway.login(Transport.WEBSOCKET, "bye-ws");
         TestClient tcp = gateway.login(Transport.TCP, "bye-tcp");
         TestClient anonymous = gateway.connect(Transport.TCP);
+        TestServer.await("the server has registered all three",
+                () -> gateway.server().gateway().connections().size() == 3);
 
         long started = System.nanoTime();
         gateway.server().stop();
