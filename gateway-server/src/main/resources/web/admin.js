@@ -172,7 +172,8 @@
     const right = width - 10;
     const spanMs = 300000;
     const now = lastPoints.length ? lastPoints[lastPoints.length - 1].t : Date.now();
-    const max = niceCeiling(Math.max(1, ...lastPoints.map((p) => Math.max(p.received, p.delivered))));
+    // Four grid steps of a round size, so that every label is a round number.
+    const max = 4 * niceCeiling(Math.max(1, ...lastPoints.map((p) => Math.max(p.received, p.delivered))) / 4);
 
     g.font = '11px system-ui, sans-serif';
     g.fillStyle = style.getPropertyValue('--muted') || '#667';

@@ -27,7 +27,7 @@
     online: $('online'), onlineNote: $('online-note'), refreshOnline: $('refresh-online'),
     title: $('conv-title'), leave: $('leave'), log: $('log'),
     composer: $('composer'), text: $('text'), send: $('send'),
-    members: $('members'), notice: $('notice'),
+    members: $('members'), membersTitle: $('members-title'), notice: $('notice'),
   };
 
   const client = {
@@ -42,6 +42,7 @@
     reconnectTimer: null,
     pingTimer: null,
     onlineTimer: null,
+    onlineRefreshPending: null,
     nextId: 1,
     pending: new Map(),
     conversations: new Map(), // key -> {kind, name, items, unread, members}
@@ -272,6 +273,13 @@
   }
 
   function onPresenceChange(room, user, joined) {
+    // Someone came or went: the gateway-wide list may have changed too. One refresh for a burst of changes.
+    if (!client.onlineRefreshPending) {
+      client.onlineRefreshPending = setTimeout(() => {
+        client.onlineRefreshPending = null;
+        refreshOnline();
+      }, 1000);
+    }
     const c = client.conversations.get(`room:${room}`);
     if (!c) return;
     if (joined) c.members.add(user); else c.members.delete(user);
@@ -363,7 +371,9 @@
 
   function renderMembers() {
     const c = client.conversations.get(client.active);
-    const members = c && c.kind === 'room' ? [...c.members].sort() : [];
+    ui.membersTitle.textContent = c && c.kind === 'dm' ? 'In this conversation' : 'In this room';
+    const members = !c ? [] : c.kind === 'room' ? [...c.members].sort()
+      : [...new Set([client.me, c.name])].filter(Boolean).sort();
     ui.members.replaceChildren(...members.map((u) => el('li', {dataset: {user: u}},
       u === client.me ? `${u} (you)` : u)));
   }
