@@ -1,5 +1,5 @@
 /*
- * The web chat client: one WebSocket to the gateway speaking protocol v1 (docs/protocol.md). It signs in with a
+ * The web chat client: one WebSocket to the gateway speaking wire protocol v1. It signs in with a
  * token (in development mode the token is the user name), joins and leaves rooms, chats in rooms and in direct
  * messages, shows who is online with live joined/left, and reconnects with exponential backoff and jitter,
  * joining its rooms again.
