@@ -3,7 +3,9 @@ package io.chatgateway.server.web;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -115,10 +117,29 @@ final class Browser implements AutoCloseable {
     /** Waits until {@code condition} holds (non-null and not {@code false}); fails with a screenshot path if not. */
     <T> T until(String what, Function<WebDriver, T> condition) {
         try {
-            return new WebDriverWait(driver, WAIT, Duration.ofMillis(50)).withMessage(what).until(condition);
-        } catch (RuntimeException e) {
+            // Lists re-render as frames arrive, so an element read a moment ago may be gone: try again.
+            return new WebDriverWait(driver, WAIT, Duration.ofMillis(50)).withMessage(what)
+                    .ignoring(StaleElementReferenceException.class).until(condition);
+        } catch (TimeoutException e) {
             throw new AssertionError("timed out waiting until " + what + " (screenshot: " + screenshot(what) + ")", e);
+        } catch (RuntimeException e) {
+            throw new AssertionError("failed waiting until " + what + ": " + e + " (screenshot: " + screenshot(what)
+                    + ")", e);
         }
+    }
+
+    /** The {@code data-user} attributes of the elements matching {@code css}, read in one step in the page. */
+    @SuppressWarnings("unchecked")
+    java.util.List<String> dataUsers(String css) {
+        return (java.util.List<String>) script(
+                "return [...document.querySelectorAll(arguments[0])].map(e => e.dataset.user)", css);
+    }
+
+    /** The texts of the elements matching {@code css}, read in one step in the page. */
+    @SuppressWarnings("unchecked")
+    java.util.List<String> texts(String css) {
+        return (java.util.List<String>) script(
+                "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent)", css);
     }
 
     /** Saves a screenshot under target/browser-screenshots; returns its path. */

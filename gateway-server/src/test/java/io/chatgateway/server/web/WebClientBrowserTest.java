@@ -11,8 +11,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.openqa.selenium.By;
-import org.openqa.selenium.WebElement;
 
 import java.util.List;
 import java.util.Map;
@@ -70,11 +68,11 @@ class WebClientBrowserTest {
     }
 
     private static List<String> logTexts(Browser page) {
-        return page.driver().findElements(By.cssSelector("#log li .body")).stream().map(WebElement::getText).toList();
+        return page.texts("#log li .body");
     }
 
     private static List<String> listed(Browser page, String css) {
-        return page.driver().findElements(By.cssSelector(css)).stream().map(e -> e.getAttribute("data-user")).toList();
+        return page.dataUsers(css);
     }
 
     @Test
