@@ -13,10 +13,16 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway's HTTP surface on the WebSocket port: every request that is not a WebSocket upgrade comes here.
@@ -31,18 +37,22 @@ import java.util.Map;
  * </pre>
  *
  * Answers are JSON (errors as {@code {"error": code, "message": text}}) except the metrics and the pages.
- * Stateless and {@link Sharable}: one instance serves every connection. Nothing here blocks: health, readiness and
- * pages are answered from memory, a scrape reads counters, and admin operations answer when their stage completes.
+ * Stateless and {@link Sharable}: one instance serves every connection. Health, readiness and pages are answered on
+ * the event loop from memory; scrapes and admin requests run on one worker thread (they cost milliseconds of CPU
+ * that the loop's other connections should not wait for), and admin operations answer when their stage completes.
  */
 @Sharable
 public final class HttpRoutes extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(HttpRoutes.class);
+    /** Metrics and admin requests waiting for the worker thread before new ones are refused. */
+    static final int MAX_QUEUED_REQUESTS = 256;
 
     private final ServerConfig config;
     private final Gateway gateway;
     private final Readiness readiness;
     private final ServerMetrics metrics;
     private final StaticFiles files = new StaticFiles();
+    private final Executor worker = worker();
     private final AdminApi admin;
     private final String adminOffReason;
 
@@ -91,6 +101,23 @@ public final class HttpRoutes extends SimpleChannelInboundHandler<FullHttpReques
             ctx.close();
             return;
         }
+        String path = ex.rawPath();
+        if (path.equals("/metrics") || path.equals("/api") || path.startsWith(AdminApi.PREFIX)) {
+            // A scrape or an admin listing is milliseconds of CPU: done off the event loop, whose other connections
+            // would otherwise wait for it. Engine operations are safe from any thread.
+            ex.suspendReads();
+            try {
+                worker.execute(() -> serve(ex));
+            } catch (RejectedExecutionException e) {
+                ex.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable",
+                        "too many metrics and admin requests in progress; retry later");
+            }
+            return;
+        }
+        serve(ex);
+    }
+
+    private void serve(HttpExchange ex) {
         try {
             route(ex);
         } catch (HttpProblem p) {
@@ -168,6 +195,17 @@ public final class HttpRoutes extends SimpleChannelInboundHandler<FullHttpReques
         doc.put("maxFrameBytes", gateway.config().maxFrameBytes());
         doc.put("adminApi", admin != null);
         return doc;
+    }
+
+    /**
+     * One thread for scrapes and admin requests, started on demand and gone after 10 s idle (so nothing needs
+     * closing), with a bounded queue: past it, requests get 503 rather than piling up.
+     */
+    private static Executor worker() {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(MAX_QUEUED_REQUESTS), new DefaultThreadFactory("gateway-http-worker", true));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     private static void requireGet(HttpExchange ex) {
