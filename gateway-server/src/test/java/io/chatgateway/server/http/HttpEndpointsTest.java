@@ -8,6 +8,7 @@ import io.chatgateway.server.health.Lifecycle;
 import io.chatgateway.server.health.Readiness;
 import io.chatgateway.server.health.ReadinessCheck;
 import io.chatgateway.server.testing.TestServer;
+import io.micrometer.core.instrument.Gauge;
 import io.chatgateway.server.testing.WsClient;
 import io.chatgateway.session.Connection;
 import io.chatgateway.session.ConnectionListener;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static io.chatgateway.server.http.HttpTestClient.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -135,6 +137,18 @@ class HttpEndpointsTest {
         HttpResponse<String> om = http.get("/metrics", "Accept", "application/openmetrics-text;version=1.0.0,text/plain;q=0.5");
         assertTrue(om.headers().firstValue("content-type").orElse("").startsWith("application/openmetrics-text"));
         assertTrue(om.body().endsWith("# EOF\n"), "OpenMetrics ends with # EOF");
+    }
+
+    @Test
+    void scrapesRunOffTheEventLoopAndIncludeMetersOthersRegister() {
+        AtomicReference<String> scrapedOn = new AtomicReference<>();
+        Gauge.builder("test.scrape.thread", () -> {
+            scrapedOn.set(Thread.currentThread().getName());
+            return 1;
+        }).register(gateway.server().meterRegistry());
+        String body = http.get("/metrics").body();
+        assertTrue(body.contains("test_scrape_thread 1.0"), "a meter registered by another module is scraped");
+        assertTrue(scrapedOn.get().startsWith("gateway-http-worker"), "scraped on " + scrapedOn.get());
     }
 
     @Test
