@@ -6,6 +6,12 @@ import io.chatgateway.auth.DevelopmentAuthenticator;
 import io.chatgateway.auth.JwtAuthenticator;
 import io.chatgateway.pipeline.NotFoundHttpHandler;
 import io.chatgateway.server.config.ServerConfig;
+import io.chatgateway.server.health.Lifecycle;
+import io.chatgateway.server.health.Readiness;
+import io.chatgateway.server.health.ReadinessCheck;
+import io.chatgateway.server.http.HttpRoutes;
+import io.chatgateway.server.metrics.ServerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -20,15 +26,21 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * The running gateway: event loops, the two listening sockets and the engine, with an orderly start and stop.
  *
  * <p>Stopping is graceful and bounded: stop accepting, kick every connection with {@code shutdown}, give them
  * {@link ServerConfig#shutdownTimeout()} to close, then stop the event loops (which closes whatever is left).
+ *
+ * <p>The server's {@link Lifecycle} drives {@code /readyz}: 503 while {@code STARTING}, 200 once {@code READY} (as
+ * long as every {@link #addReadinessCheck readiness check} passes), 503 again from the moment {@link #stop()}
+ * begins ({@code DRAINING}). Its meters live in one registry ({@link #meterRegistry()}), scraped at {@code /metrics}.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
@@ -41,24 +53,46 @@ public final class GatewayServer implements AutoCloseable {
     private final Gateway gateway;
     private final NettyTransport transport;
     private final ChannelHandler http;
+    private final Readiness readiness;
+    private final ServerMetrics metrics;
+    private volatile Lifecycle state = Lifecycle.STARTING;
     private EventLoopGroup group;
     private Channel httpChannel;
     private Channel tcpChannel;
     private volatile boolean stopped;
 
+    /** A gateway with the full HTTP surface: health, metrics, admin API and web pages ({@link HttpRoutes}). */
     public GatewayServer(ServerConfig config) {
-        this(config, NotFoundHttpHandler.INSTANCE, Gateway.builder(config.gateway()));
+        this(config, Gateway.builder(config.gateway()));
     }
 
     /**
-     * @param http           answers HTTP requests that are not WebSocket upgrades
+     * A gateway with the full HTTP surface ({@link HttpRoutes}) around a customised engine.
+     *
+     * @param gatewayBuilder the engine to run; its authenticator is set here from the configuration
+     */
+    public GatewayServer(ServerConfig config, Gateway.Builder gatewayBuilder) {
+        this(config, gatewayBuilder, server -> new HttpRoutes(server.config, server.gateway, server.readiness,
+                server.metrics));
+    }
+
+    /**
+     * @param http           answers HTTP requests that are not WebSocket upgrades (e.g.
+     *                       {@link NotFoundHttpHandler#INSTANCE} for no HTTP surface at all)
      * @param gatewayBuilder the engine to run; its authenticator is set here from the configuration
      */
     public GatewayServer(ServerConfig config, ChannelHandler http, Gateway.Builder gatewayBuilder) {
+        this(config, gatewayBuilder, server -> http);
+    }
+
+    private GatewayServer(ServerConfig config, Gateway.Builder gatewayBuilder,
+                          Function<GatewayServer, ChannelHandler> http) {
         this.config = config;
-        this.http = http;
         this.transport = NettyTransport.select(config.transport());
         this.gateway = gatewayBuilder.authenticator(authenticator(config)).build();
+        this.readiness = new Readiness(() -> state);
+        this.metrics = new ServerMetrics(gateway, readiness);
+        this.http = Objects.requireNonNull(http.apply(this), "http");
     }
 
     private static Authenticator authenticator(ServerConfig config) {
@@ -98,8 +132,13 @@ public final class GatewayServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+        metrics.start(group);
         log.info("Listening: WebSocket ws://{}:{}{}, TCP {}:{}", config.bind(), httpPort(),
                 config.gateway().webSocketPath(), config.bind(), tcpPort());
+        if (http instanceof HttpRoutes) {
+            ((HttpRoutes) http).logSurface(httpPort());
+        }
+        state = Lifecycle.READY;
         return this;
     }
 
@@ -119,6 +158,37 @@ public final class GatewayServer implements AutoCloseable {
         return gateway;
     }
 
+    /** Where the server is in its life; {@code /readyz} is 200 only in {@link Lifecycle#READY}. */
+    public Lifecycle state() {
+        return state;
+    }
+
+    /**
+     * Adds a condition for {@code /readyz} (e.g. "the cluster broker is reachable"); while it fails, the node
+     * answers 503 there. May be called before or after {@link #start()}.
+     */
+    public void addReadinessCheck(ReadinessCheck check) {
+        readiness.add(check);
+    }
+
+    /** The readiness decision behind {@code /readyz}. */
+    public Readiness readiness() {
+        return readiness;
+    }
+
+    /**
+     * The registry scraped at {@code /metrics}. Other modules register their meters here; tags must stay
+     * low-cardinality (never a user id or room name).
+     */
+    public MeterRegistry meterRegistry() {
+        return metrics.registry();
+    }
+
+    /** The server's meters and the dashboard's message-rate history. */
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
     public ServerConfig config() {
         return config;
     }
@@ -135,14 +205,26 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Stops gracefully; safe to call more than once and from a shutdown hook. */
     public void stop() {
-        if (stopped || group == null) {
+        if (stopped) {
+            return;
+        }
+        if (group == null) {
+            stopped = true;
+            state = Lifecycle.STOPPED;
+            metrics.close();
             return;
         }
         stopped = true;
+        state = Lifecycle.DRAINING;
         long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
         log.info("Shutting down: no new connections, kicking {} connections", gateway.connections().size());
-        httpChannel.close().syncUninterruptibly();
-        tcpChannel.close().syncUninterruptibly();
+        // Either may be missing when start() failed half-way.
+        if (httpChannel != null) {
+            httpChannel.close().syncUninterruptibly();
+        }
+        if (tcpChannel != null) {
+            tcpChannel.close().syncUninterruptibly();
+        }
         CompletableFuture<Void> closed = gateway.shutdown();
         try {
             closed.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -157,6 +239,8 @@ public final class GatewayServer implements AutoCloseable {
         }
         long left = Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime());
         group.shutdownGracefully(0, left, TimeUnit.NANOSECONDS).syncUninterruptibly();
+        metrics.close();
+        state = Lifecycle.STOPPED;
         log.info("Stopped");
     }
 

@@ -160,7 +160,12 @@ public final class ServerConfig {
             if (v == null && s != Setting.JWT_SECRET) {
                 continue;
             }
-            String shown = s.isSecret() ? (jwtSecret == null ? "(unset: DEVELOPMENT MODE)" : "****** (set)") : v;
+            String shown = v;
+            if (s == Setting.JWT_SECRET) {
+                shown = jwtSecret == null ? "(unset: DEVELOPMENT MODE)" : "****** (set)";
+            } else if (s.isSecret()) {
+                shown = v.isEmpty() ? "(empty)" : "****** (set)";
+            }
             sb.append("\n  ").append(s.key()).append(" = ").append(shown);
             Source src = source(s);
             if (src != Source.DEFAULT) {

@@ -38,7 +38,9 @@ public enum Setting {
     IO_THREADS("io-threads", "0", "Event-loop threads; 0 = twice the number of cores."),
     TRANSPORT("transport", "auto", "auto (native epoll when available, else NIO), epoll or nio."),
     SHUTDOWN_TIMEOUT_SECONDS("shutdown-timeout-seconds", "10",
-            "On SIGTERM, how long connections get to close after kicked shutdown.");
+            "On SIGTERM, how long connections get to close after kicked shutdown."),
+    ADMIN_TOKEN("admin-token", null,
+            "Bearer token of the admin API under /api/ (use 32+ random characters). Unset or empty: the API is off.");
 
     private final String key;
     private final String defaultValue;
@@ -76,7 +78,7 @@ public enum Setting {
 
     /** {@code true} for values that must never be logged. */
     public boolean isSecret() {
-        return this == JWT_SECRET;
+        return this == JWT_SECRET || this == ADMIN_TOKEN;
     }
 
     /** The setting with this file key, or {@code null}. */

@@ -1,0 +1,118 @@
+package io.chatgateway.server.metrics;
+
+import io.chatgateway.Gateway;
+import io.chatgateway.metrics.GatewayMetrics;
+import io.chatgateway.metrics.OutboundType;
+import io.chatgateway.protocol.ErrorCode;
+import io.chatgateway.protocol.FrameType;
+import io.chatgateway.protocol.KickReason;
+import io.chatgateway.session.ConnectionRegistry;
+import io.chatgateway.session.Transport;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Exposes the engine's own counters ({@link GatewayMetrics}) and registry sizes as Micrometer meters. Nothing is
+ * counted twice: every meter is a function counter or gauge that reads the engine's {@link java.util.concurrent.atomic.LongAdder}s
+ * or sizes when scraped, so the hot path keeps incrementing one adder and pays nothing for the export.
+ *
+ * <p>Labels are enums only ({@code transport}, {@code reason}, {@code code}, {@code type}), so the number of series
+ * is fixed whatever the traffic; never a user id or a room name.
+ *
+ * <p>In Prometheus (names after Micrometer's naming convention):
+ * <pre>
+ * gateway_connections{transport}               current connections, by transport
+ * gateway_connections_authenticated            connections with a user
+ * gateway_connections_max                      the connection limit
+ * gateway_users                                distinct users online
+ * gateway_rooms                                rooms with at least one member
+ * gateway_connections_opened_total{transport}  gateway_connections_closed_total{transport}
+ * gateway_connections_rejected_total           refused with server_busy
+ * gateway_kicks_total{reason}                  gateway_errors_total{code}
+ * gateway_frames_in_total{type}                gateway_frames_out_total{type}   (type="invalid" for unparseable input)
+ * gateway_payload_received_bytes_total         gateway_payload_sent_bytes_total
+ * gateway_deliveries_total                     gateway_write_failures_total
+ * gateway_evictions_total                      gateway_auth_failures_total
+ * </pre>
+ */
+public final class GatewayMeterBinder implements MeterBinder {
+    private final Gateway gateway;
+
+    public GatewayMeterBinder(Gateway gateway) {
+        this.gateway = gateway;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        GatewayMetrics m = gateway.metrics();
+        ConnectionRegistry connections = gateway.connections();
+
+        for (Transport t : Transport.values()) {
+            // Opened and closed are counted at registration and removal, so their difference is exact per transport.
+            Gauge.builder("gateway.connections", m, x -> x.opened(t) - x.closed(t))
+                    .description("Current connections, by transport")
+                    .tag("transport", t.label())
+                    .register(registry);
+            counter(registry, "gateway.connections.opened", "Connections registered since start", m,
+                    x -> x.opened(t), "transport", t.label());
+            counter(registry, "gateway.connections.closed", "Connections removed since start", m,
+                    x -> x.closed(t), "transport", t.label());
+        }
+        Gauge.builder("gateway.connections.authenticated", connections, ConnectionRegistry::authenticatedCount)
+                .description("Connections with an authenticated user")
+                .register(registry);
+        Gauge.builder("gateway.connections.max", connections, ConnectionRegistry::maxConnections)
+                .description("The connection limit; the next connection gets server_busy")
+                .register(registry);
+        Gauge.builder("gateway.users", connections, ConnectionRegistry::userCount)
+                .description("Distinct users with at least one connection on this node")
+                .register(registry);
+        Gauge.builder("gateway.rooms", gateway.rooms(), r -> r.size())
+                .description("Rooms with at least one member on this node")
+                .register(registry);
+        counter(registry, "gateway.connections.rejected", "Connections refused because the limit was reached", m,
+                GatewayMetrics::rejectedConnections);
+
+        for (KickReason r : KickReason.values()) {
+            counter(registry, "gateway.kicks", "Connections kicked by the gateway, by reason", m,
+                    x -> x.kicks(r), "reason", r.wireName());
+        }
+        for (ErrorCode c : ErrorCode.values()) {
+            counter(registry, "gateway.errors", "Error frames sent, by code", m, x -> x.errors(c), "code", c.wireName());
+        }
+        for (FrameType t : FrameType.values()) {
+            counter(registry, "gateway.frames.in", "Frames received, by type", m, x -> x.framesIn(t),
+                    "type", t.wireName());
+        }
+        counter(registry, "gateway.frames.in", "Frames received, by type", m, GatewayMetrics::invalidFramesIn,
+                "type", "invalid");
+        for (OutboundType t : OutboundType.values()) {
+            counter(registry, "gateway.frames.out", "Frames sent, by type", m, x -> x.framesOut(t),
+                    "type", t.wireName());
+        }
+        FunctionCounter.builder("gateway.payload.received", m, GatewayMetrics::bytesIn)
+                .description("JSON payload bytes received (without transport framing)")
+                .baseUnit("bytes")
+                .register(registry);
+        FunctionCounter.builder("gateway.payload.sent", m, GatewayMetrics::bytesOut)
+                .description("JSON payload bytes sent (without transport framing)")
+                .baseUnit("bytes")
+                .register(registry);
+        counter(registry, "gateway.deliveries", "Messages handed to recipient connections", m,
+                GatewayMetrics::deliveries);
+        counter(registry, "gateway.write.failures", "Writes to a connection that failed", m,
+                GatewayMetrics::writeFailures);
+        counter(registry, "gateway.evictions", "Connections closed because a write to them failed", m,
+                GatewayMetrics::evictions);
+        counter(registry, "gateway.auth.failures", "Tokens rejected", m, GatewayMetrics::authFailures);
+    }
+
+    private static void counter(MeterRegistry registry, String name, String description, GatewayMetrics m,
+                                ToDoubleFunction<GatewayMetrics> f, String... tags) {
+        FunctionCounter.builder(name, m, f).description(description).tags(tags).register(registry);
+    }
+}
