@@ -5,6 +5,8 @@ import io.chatgateway.auth.Authenticator;
 import io.chatgateway.auth.DevelopmentAuthenticator;
 import io.chatgateway.auth.JwtAuthenticator;
 import io.chatgateway.pipeline.NotFoundHttpHandler;
+import io.chatgateway.server.cluster.ClusterConfig;
+import io.chatgateway.server.cluster.RedisCluster;
 import io.chatgateway.server.config.ServerConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -20,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,6 +32,10 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Stopping is graceful and bounded: stop accepting, kick every connection with {@code shutdown}, give them
  * {@link ServerConfig#shutdownTimeout()} to close, then stop the event loops (which closes whatever is left).
+ *
+ * <p>With {@code redis-uri} set the node runs in cluster mode: the engine routes through a {@link RedisCluster},
+ * which connects to Redis when the server starts (sharing its event loops) and leaves the cluster when it stops,
+ * after the connections were kicked and before the event loops end.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
@@ -36,11 +43,14 @@ public final class GatewayServer implements AutoCloseable {
     private static final int BACKLOG = 4096;
     /** Secrets shorter than this are weak for HS256 (RFC 7518 asks for at least the hash size, 256 bits). */
     private static final int MIN_SECRET_BYTES = 32;
+    /** How long start() waits for the cluster broker before it serves anyway (not ready until the broker is). */
+    private static final Duration CLUSTER_START_WAIT = Duration.ofSeconds(5);
 
     private final ServerConfig config;
     private final Gateway gateway;
     private final NettyTransport transport;
     private final ChannelHandler http;
+    private final RedisCluster cluster;
     private EventLoopGroup group;
     private Channel httpChannel;
     private Channel tcpChannel;
@@ -58,6 +68,11 @@ public final class GatewayServer implements AutoCloseable {
         this.config = config;
         this.http = http;
         this.transport = NettyTransport.select(config.transport());
+        ClusterConfig clusterConfig = ClusterConfig.from(config);
+        this.cluster = clusterConfig == null ? null : new RedisCluster(clusterConfig, config.gateway().nodeId());
+        if (cluster != null) {
+            gatewayBuilder.routerFactory(cluster.routerFactory());
+        }
         this.gateway = gatewayBuilder.authenticator(authenticator(config)).build();
     }
 
@@ -92,9 +107,19 @@ public final class GatewayServer implements AutoCloseable {
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("gateway-io"),
                 transport.ioHandlerFactory());
         try {
+            if (cluster != null) {
+                cluster.start(group, transport.name());
+                // Serve at once when Redis is there; otherwise keep trying in the background (not ready meanwhile).
+                if (!cluster.awaitAvailable(CLUSTER_START_WAIT)) {
+                    log.warn("Cluster broker not available yet; cross-node operations answer unavailable until it is");
+                }
+            }
             httpChannel = bind(config.httpPort(), gateway.webSocketInitializer(http));
             tcpChannel = bind(config.tcpPort(), gateway.tcpInitializer());
         } catch (InterruptedException | RuntimeException e) {
+            if (cluster != null) {
+                cluster.stop();
+            }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
@@ -121,6 +146,13 @@ public final class GatewayServer implements AutoCloseable {
 
     public ServerConfig config() {
         return config;
+    }
+
+    /**
+     * The cluster membership (broker status, cluster-wide statistics), or {@code null} when the node runs alone.
+     */
+    public RedisCluster cluster() {
+        return cluster;
     }
 
     /** The bound HTTP/WebSocket port (useful when configured as 0). */
@@ -154,6 +186,9 @@ public final class GatewayServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             log.warn("Shutdown: {}", e.toString());
+        }
+        if (cluster != null) {
+            cluster.stop();
         }
         long left = Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime());
         group.shutdownGracefully(0, left, TimeUnit.NANOSECONDS).syncUninterruptibly();

@@ -38,7 +38,14 @@ public enum Setting {
     IO_THREADS("io-threads", "0", "Event-loop threads; 0 = twice the number of cores."),
     TRANSPORT("transport", "auto", "auto (native epoll when available, else NIO), epoll or nio."),
     SHUTDOWN_TIMEOUT_SECONDS("shutdown-timeout-seconds", "10",
-            "On SIGTERM, how long connections get to close after kicked shutdown.");
+            "On SIGTERM, how long connections get to close after kicked shutdown."),
+    REDIS_URI("redis-uri", null,
+            "Cluster mode: Redis to share users and rooms with other nodes, e.g. redis://redis:6379. Unset: one node."),
+    CLUSTER_NAME("cluster-name", "gw", "Cluster mode: prefix of every Redis key and channel; one name = one cluster."),
+    CLUSTER_LEASE_MS("cluster-lease-ms", "10000",
+            "Cluster mode: node lease; a node silent this long is dead and its users and rooms are dropped."),
+    CLUSTER_TIMEOUT_MS("cluster-timeout-ms", "1500",
+            "Cluster mode: how long a Redis call may take before the client gets error unavailable.");
 
     private final String key;
     private final String defaultValue;
