@@ -45,7 +45,7 @@ public record ClusterConfig(String redisUri, String name, Duration lease, Durati
 
     /** How often the lease is refreshed. */
     Duration tick() {
-        Duration third = lease.dividedBy(3);
+        Duration third = Duration.ofMillis(lease.toMillis() / 3);
         return third.compareTo(MAX_TICK) < 0 ? third : MAX_TICK;
     }
 

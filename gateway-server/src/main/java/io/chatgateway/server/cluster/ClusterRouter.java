@@ -92,7 +92,7 @@ final class ClusterRouter implements Router {
     @Override
     public void unregister(Connection connection) {
         List<String> joined = connection.rooms();
-        rooms.leaveAll(connection);
+        Collection<String> lastHere = rooms.leaveAll(connection);
         for (String room : joined) {
             cluster.subscriptions().release(room);
         }
@@ -102,7 +102,7 @@ final class ClusterRouter implements Router {
         }
         cluster.submitDurable(Op.unregister(user, connection.id()));
         for (String room : joined) {
-            leaveInRedis(room, user, connection.id());
+            leaveInRedis(room, user, connection.id(), lastHere.contains(room));
         }
     }
 
@@ -153,27 +153,38 @@ final class ClusterRouter implements Router {
 
     /** On the connection's event loop: takes back a join that could not be completed. */
     private void undoJoin(Connection connection, String room) {
-        if (rooms.leave(connection, room) != RoomRegistry.LeaveResult.NOT_MEMBER) {
+        RoomRegistry.LeaveResult left = rooms.leave(connection, room);
+        if (left != RoomRegistry.LeaveResult.NOT_MEMBER) {
             cluster.subscriptions().release(room);
-            leaveInRedis(room, connection.user(), connection.id());
+            leaveInRedis(room, connection.user(), connection.id(), left == RoomRegistry.LeaveResult.LAST_OF_USER);
         }
     }
 
     @Override
     public CompletionStage<Boolean> leave(Connection connection, String room) {
-        if (rooms.leave(connection, room) == RoomRegistry.LeaveResult.NOT_MEMBER) {
+        RoomRegistry.LeaveResult left = rooms.leave(connection, room);
+        if (left == RoomRegistry.LeaveResult.NOT_MEMBER) {
             return FALSE;
         }
         cluster.subscriptions().release(room);
-        Op op = leaveInRedis(room, connection.user(), connection.id());
+        Op op = leaveInRedis(room, connection.user(), connection.id(), left == RoomRegistry.LeaveResult.LAST_OF_USER);
         // Left here at once; the broker's part happens now, or after an outage.
         return op.attempted.thenApply(v -> Boolean.TRUE);
     }
 
-    private Op leaveInRedis(String room, String user, String connectionId) {
+    /**
+     * Records a membership's end in Redis, which decides whether it was the user's last connection in the room on
+     * any node and tells the other nodes; this node's members hear it when Redis answers. While the broker is down
+     * that answer waits, except in single-session mode, where the user's last connection here is the last anywhere.
+     */
+    private Op leaveInRedis(String room, String user, String connectionId, boolean lastHere) {
         Op op = Op.leave(room, user, connectionId);
+        boolean toldHere = lastHere && single && !cluster.isAvailable();
+        if (toldHere) {
+            delivery.toRoom(room, ServerFrames.left(ByteBufAllocator.DEFAULT, room, user), null);
+        }
         cluster.submitDurable(op).thenAccept(announced -> {
-            if (isOne(announced)) {
+            if (isOne(announced) && !toldHere) {
                 delivery.toRoom(room, ServerFrames.left(ByteBufAllocator.DEFAULT, room, user), null);
             }
         });
@@ -227,7 +238,12 @@ final class ClusterRouter implements Router {
             if (error != null) {
                 throw new CompletionException(withLocal(cluster.failure(what, error), local));
             }
-            return local + ((Long) remote).intValue();
+            long handed = (Long) remote;
+            if (handed < 0) {
+                // Redis ran the batch after its deadline, when this node had stopped waiting: not delivered.
+                throw new CompletionException(withLocal(cluster.unavailable(what + " timed out in Redis"), local));
+            }
+            return local + (int) handed;
         });
     }
 

@@ -103,6 +103,7 @@ public final class RedisCluster {
     // Control-loop state.
     private boolean connecting;
     private boolean resyncing;
+    private boolean ticking;
     private boolean everAvailable;
     private int downEpoch;
     private String lastProblem;
@@ -390,9 +391,10 @@ public final class RedisCluster {
             failBatch(batch, new UnavailableException("not connected to Redis"));
             return CompletableFuture.completedFuture(null);
         }
-        byte[][] a = new byte[commonArgs.length + batch.size() * 4][];
+        byte[][] a = new byte[commonArgs.length + 1 + batch.size() * 4][];
         System.arraycopy(commonArgs, 0, a, 0, commonArgs.length);
         int i = commonArgs.length;
+        a[i++] = utf8(Long.toString(System.currentTimeMillis() + config.timeout().toMillis()));
         for (Op op : batch) {
             a[i++] = utf8(op.code);
             a[i++] = op.a;
@@ -475,7 +477,15 @@ public final class RedisCluster {
             markDown(new UnavailableException("connection to Redis lost"));
             return;
         }
-        runTick(c).whenComplete((reply, error) -> control.execute(() -> afterTick(reply, error)));
+        if (ticking) {
+            // The previous refresh has not been answered yet (Redis is slow or stalled): do not pile up more.
+            return;
+        }
+        ticking = true;
+        runTick(c).whenComplete((reply, error) -> control.execute(() -> {
+            ticking = false;
+            afterTick(reply, error);
+        }));
         if (status.isBrokerAvailable()) {
             c.async().publish(inbox, Envelope.encode(Envelope.PROBE, nodeId, Long.toString(System.nanoTime()), "",
                     System.currentTimeMillis()));

@@ -4,6 +4,7 @@
 --                   P:n:N:rooms (hash: room -> connections on N)   P:n:N:room:R (hash: user -> "conn,conn")
 --                   P:n:N:reaped (tombstone left by the peer that reaped N)
 -- Shared keys:      P:nodes (zset: node -> lease deadline, ms of Redis time)   P:seq (registration order)
+--                   P:clock (Redis time of the last lease refresh, to tell a stalled Redis from dead nodes)
 -- Channels:         P:in:N (node N's inbox)   P:room:R (members of room R on any node)
 local P = ARGV[1]
 local SELF = ARGV[2]

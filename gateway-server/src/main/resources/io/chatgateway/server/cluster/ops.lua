@@ -1,6 +1,10 @@
--- A batch of registry operations and deliveries, applied in order. After the common arguments, every
--- operation is four arguments: code, a, b, c. Returns one result per operation.
+-- A batch of registry operations and deliveries, applied in order. ARGV[4] is the batch's deadline (epoch ms):
+-- the sender answered 'unavailable' after it, so a delivery that Redis only gets to later (it was stalled) is
+-- dropped and answered -1 rather than delivered behind the sender's back. Registry operations apply anyway: the
+-- sender undoes them in later batches. Then every operation is four arguments: code, a, b, c.
+-- Returns one result per operation.
 local OTHERS = others()
+local EXPIRED = NOW > tonumber(ARGV[4])
 
 -- REG user conn max: registers a connection; max > 0 applies the session limit across the cluster, kicking the
 -- oldest connections with 'replaced' (remote ones through their node's inbox; local ones are returned).
@@ -184,12 +188,14 @@ local function all(exclude, payload)
 end
 
 local results = {}
-local i = 4
+local i = 5
 while i + 3 <= #ARGV do
   local op, a, b, c = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   i = i + 4
   local r
-  if op == 'SEND' or op == 'DISC' then
+  if EXPIRED and (op == 'SEND' or op == 'DISC' or op == 'PUB' or op == 'ALL') then
+    r = -1
+  elseif op == 'SEND' or op == 'DISC' then
     r = send(a, b)
   elseif op == 'PUB' then
     r = pub(a, b)

@@ -4,7 +4,7 @@ if ARGV[4] == 'depart' then
   redis.call('ZREM', P .. ':nodes', SELF)
   drop_node(SELF, false)
   if redis.call('ZCARD', P .. ':nodes') == 0 then
-    redis.call('DEL', P .. ':nodes', P .. ':seq')
+    redis.call('DEL', P .. ':nodes', P .. ':seq', P .. ':clock')
   end
 else
   local rooms = nkey(SELF, 'rooms')

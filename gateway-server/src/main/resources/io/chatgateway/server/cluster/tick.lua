@@ -17,10 +17,20 @@ for _, room in ipairs(redis.call('HKEYS', rooms)) do
   touch(roomkey(SELF, room))
 end
 local result = { had, reaped, 0 }
-for _, node in ipairs(redis.call('ZRANGEBYSCORE', P .. ':nodes', '-inf', string.format('%d', NOW))) do
-  if redis.call('ZREM', P .. ':nodes', node) == 1 then
-    drop_node(node, true)
-    result[#result + 1] = node
+-- Every live node ticks at least once a second, so a clock older than a lease means Redis itself stood still
+-- (stopped, swapped out): the nodes did not miss their leases, Redis did. Give them all a lease to check in again.
+local last = tonumber(redis.call('GET', P .. ':clock') or '0')
+redis.call('SET', P .. ':clock', string.format('%d', NOW), 'PX', KEY_TTL)
+if last > 0 and NOW - last > lease then
+  for _, node in ipairs(redis.call('ZRANGE', P .. ':nodes', 0, -1)) do
+    redis.call('ZADD', P .. ':nodes', 'GT', NOW + lease, node)
+  end
+else
+  for _, node in ipairs(redis.call('ZRANGEBYSCORE', P .. ':nodes', '-inf', string.format('%d', NOW))) do
+    if redis.call('ZREM', P .. ':nodes', node) == 1 then
+      drop_node(node, true)
+      result[#result + 1] = node
+    end
   end
 end
 result[3] = redis.call('ZCOUNT', P .. ':nodes', '(' .. string.format('%d', NOW), '+inf')
