@@ -87,6 +87,8 @@ public final class RedisCluster {
     private final ArrayDeque<Op> deferred = new ArrayDeque<>();
     private boolean deferredOverflow;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Tells this run's writes from those of another process started with the same node id. */
+    private final byte[] run = utf8(Long.toString(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE, 36));
 
     private volatile Gateway gateway;
     private volatile ClusterRouter router;
@@ -494,7 +496,7 @@ public final class RedisCluster {
 
     private CompletableFuture<List<Object>> runTick(StatefulRedisConnection<String, byte[]> c) {
         byte[] stats = StatisticsJson.write(System.currentTimeMillis(), gateway.statistics());
-        return Scripts.run(c.async(), Scripts.TICK, args(utf8(Long.toString(config.lease().toMillis())), stats));
+        return Scripts.run(c.async(), Scripts.TICK, args(utf8(Long.toString(config.lease().toMillis())), stats, run));
     }
 
     private void afterTick(List<Object> reply, Throwable error) {
@@ -508,7 +510,11 @@ public final class RedisCluster {
         boolean had = ((Long) reply.get(0)) == 1;
         boolean reaped = ((Long) reply.get(1)) == 1;
         status.liveNodes(((Long) reply.get(2)).intValue());
-        for (int i = 3; i < reply.size(); i++) {
+        if (((Long) reply.get(3)) == 1 && everAvailable) {
+            log.error("Another gateway process writes to Redis as node {}: node ids must be unique in a cluster "
+                    + "(unset GATEWAY_NODE_ID to get a random one)", nodeId);
+        }
+        for (int i = 4; i < reply.size(); i++) {
             status.reaped();
             log.warn("Node {} missed its lease: dropped its users and rooms from the cluster", string(reply.get(i)));
         }
@@ -522,8 +528,11 @@ public final class RedisCluster {
         if (reaped) {
             log.warn("This node missed its lease and was dropped by its peers; registering its users and rooms again");
         }
-        if (!status.isBrokerAvailable() || !had || reaped || overflow) {
-            resync(!had || reaped || overflow, reaped);
+        if (!everAvailable) {
+            // First registration of this run: whatever an earlier run under this node id left is stale.
+            resync(true, false, had ? "restart" : "reset");
+        } else if (!status.isBrokerAvailable() || !had || reaped || overflow) {
+            resync(!had || reaped || overflow, reaped, "reset");
         } else {
             drainDeferred();
         }
@@ -531,10 +540,11 @@ public final class RedisCluster {
 
     /**
      * Brings Redis back in line with this node's memory: resubscribes, and when the node's keys are gone (Redis lost
-     * them, or peers reaped the node) registers every connection and membership again. Clean-ups that waited for the
-     * broker are applied last; then the node is available.
+     * them, or peers reaped the node) or cannot be trusted (first start, clean-ups lost) replaces them with every
+     * connection and membership it holds. Clean-ups that waited for the broker are applied last; then the node is
+     * available.
      */
-    private void resync(boolean full, boolean announce) {
+    private void resync(boolean full, boolean announce, String resetMode) {
         resyncing = true;
         int epoch = downEpoch;
         boolean recovering = everAvailable && !status.isBrokerAvailable();
@@ -547,7 +557,7 @@ public final class RedisCluster {
         StatefulRedisConnection<String, byte[]> c = commands;
         CompletableFuture<?> done = subscribe(inbox).thenCompose(v -> subscriptions.resubscribeAll());
         if (full) {
-            done = done.thenCompose(v -> Scripts.run(c.async(), Scripts.RESET, args(utf8("reset"))))
+            done = done.thenCompose(v -> Scripts.run(c.async(), Scripts.RESET, args(utf8(resetMode))))
                     .thenCompose(v -> runTick(c))
                     .thenCompose(v -> registerAll(announce));
         }

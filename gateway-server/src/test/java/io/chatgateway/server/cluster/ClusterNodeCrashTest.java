@@ -34,8 +34,11 @@ class ClusterNodeCrashTest {
     void start() {
         redis = RedisServer.start();
         survivor = ClusterFixture.node(redis, "survivor");
-        doomed = NodeProcess.start(List.of("--redis-uri=" + redis.uri(), "--node-id=doomed",
-                "--cluster-lease-ms=" + ClusterFixture.LEASE_MS, "--cluster-timeout-ms=" + ClusterFixture.TIMEOUT_MS));
+    }
+
+    private NodeProcess startNode(String id, int leaseMs) {
+        return NodeProcess.start(List.of("--redis-uri=" + redis.uri(), "--node-id=" + id,
+                "--cluster-lease-ms=" + leaseMs, "--cluster-timeout-ms=" + ClusterFixture.TIMEOUT_MS));
     }
 
     @AfterEach
@@ -53,6 +56,7 @@ class ClusterNodeCrashTest {
 
     @Test
     void aKilledNodesUsersLeavePresenceAndRoomsWithinTheLease() throws Exception {
+        doomed = startNode("doomed", ClusterFixture.LEASE_MS);
         TestClient alice = survivor.login(Transport.TCP, "crash-alice");
         alice.sendFields("type", "join", "id", 1, "room", "crash-room");
         alice.expect("ack");
@@ -72,7 +76,7 @@ class ClusterNodeCrashTest {
             assertEquals("are you there?", carol.expect("message").get("body").asText());
             alice.sendFields("type", "presence", "id", 4);
             assertTrue(ClusterMessagingTest.users(alice.expect("presence")).contains("crash-carol"));
-            assertEquals(2, ClusterFixture.status(survivor).liveNodes());
+            TestServer.await("the survivor counts two live nodes", () -> ClusterFixture.status(survivor).liveNodes() == 2);
 
             long killedAt = System.nanoTime();
             doomed.kill();
@@ -93,12 +97,42 @@ class ClusterNodeCrashTest {
             alice.sendFields("type", "publish", "id", 8, "room", "crash-room", "body", "alone");
             assertEquals(0, alice.expect("ack").get("recipients").asInt());
 
-            assertEquals(1, ClusterFixture.status(survivor).liveNodes());
+            TestServer.await("the survivor counts one live node", () -> ClusterFixture.status(survivor).liveNodes() == 1);
             assertTrue(ClusterFixture.status(survivor).reapedNodes() >= 1);
             for (String key : redis.keys()) {
                 assertTrue(!key.startsWith("gw:n:doomed:") || key.equals("gw:n:doomed:reaped"),
                         "the dead node's keys are gone: " + redis.keys());
             }
+        }
+    }
+
+    @Test
+    void aNodeRestartedUnderTheSameIdDropsWhatItsEarlierRunLeft() throws Exception {
+        // A lease far longer than the test: only the restarted node itself can clean up.
+        doomed = startNode("phoenix", 60_000);
+        TestClient alice = survivor.login(Transport.TCP, "phoenix-alice");
+        alice.sendFields("type", "join", "id", 1, "room", "phoenix-room");
+        alice.expect("ack");
+        try (TcpClient bob = TcpClient.connect("127.0.0.1", doomed.tcpPort())) {
+            bob.auth("phoenix-bob");
+            bob.sendFields("type", "join", "id", 2, "room", "phoenix-room");
+            bob.expect("ack");
+            assertEquals("phoenix-bob", alice.expect("joined").get("user").asText());
+            doomed.kill();
+        }
+        doomed = startNode("phoenix", 60_000);
+
+        assertEquals("phoenix-bob", alice.expect("left").get("user").asText());
+        alice.sendFields("type", "presence", "id", 3, "room", "phoenix-room");
+        assertEquals(Set.of("phoenix-alice"), ClusterMessagingTest.users(alice.expect("presence")));
+        alice.sendFields("type", "send", "id", 4, "to", "phoenix-bob", "body", "x");
+        alice.expectError("user_offline");
+
+        try (TcpClient carol = TcpClient.connect("127.0.0.1", doomed.tcpPort())) {
+            carol.auth("phoenix-carol");
+            alice.sendFields("type", "send", "id", 5, "to", "phoenix-carol", "body", "welcome back");
+            assertEquals(1, alice.expect("ack").get("recipients").asInt());
+            assertEquals("welcome back", carol.expect("message").get("body").asText());
         }
     }
 }
