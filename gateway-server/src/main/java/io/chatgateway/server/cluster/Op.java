@@ -63,19 +63,6 @@ final class Op {
         return new Op("ALL", utf8(excludeUser == null ? "" : excludeUser), envelope, EMPTY, false);
     }
 
-    /** A fresh copy for another attempt, whose outcome completes this one's {@link #result}. */
-    Op retry() {
-        Op again = new Op(code, a, b, c, durable);
-        again.result.whenComplete((r, e) -> {
-            if (e == null) {
-                result.complete(r);
-            } else {
-                result.completeExceptionally(e);
-            }
-        });
-        return again;
-    }
-
     int size() {
         return code.length() + a.length + b.length + c.length;
     }

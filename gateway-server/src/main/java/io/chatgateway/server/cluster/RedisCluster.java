@@ -13,6 +13,7 @@ import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
@@ -31,13 +32,16 @@ import org.slf4j.LoggerFactory;
 
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -88,7 +92,7 @@ public final class RedisCluster {
     private boolean deferredOverflow;
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Tells this run's writes from those of another process started with the same node id. */
-    private final byte[] run = utf8(Long.toString(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE, 36));
+    private final byte[] run = utf8(Long.toString(new SecureRandom().nextLong() & Long.MAX_VALUE, 36));
 
     private volatile Gateway gateway;
     private volatile ClusterRouter router;
@@ -301,7 +305,7 @@ public final class RedisCluster {
     UnavailableException unavailable(String what) {
         status.unavailable();
         String problem = lastProblem;
-        return new UnavailableException(what + " (broker " + status.brokerState().name().toLowerCase()
+        return new UnavailableException(what + " (broker " + status.brokerState().name().toLowerCase(Locale.ROOT)
                 + (problem == null ? "" : ": " + problem) + ")");
     }
 
@@ -747,14 +751,14 @@ public final class RedisCluster {
 
     static Throwable rootCause(Throwable t) {
         Throwable c = t;
-        while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException)
+        while ((c instanceof CompletionException || c instanceof ExecutionException)
                 && c.getCause() != null) {
             c = c.getCause();
         }
         return c;
     }
 
-    private static void closeQuietly(io.lettuce.core.api.StatefulConnection<?, ?> c) {
+    private static void closeQuietly(StatefulConnection<?, ?> c) {
         if (c != null) {
             try {
                 c.close();

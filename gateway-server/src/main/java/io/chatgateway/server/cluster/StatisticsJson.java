@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatgateway.GatewayStatistics;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /** A node's statistics as it stores them in Redis: {@code {"at": epochMillis, "stats": {...}}}. */
 final class StatisticsJson {
@@ -38,9 +37,5 @@ final class StatisticsJson {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    static String toString(byte[] json) {
-        return new String(json, StandardCharsets.UTF_8);
     }
 }

@@ -213,6 +213,45 @@ class ClusterMessagingTest {
     }
 
     @Test
+    void onlyNodesWithMembersSubscribeToARoom() throws Exception {
+        TestClient alice = a.login(Transport.TCP, "sub-alice");
+        TestClient bob = b.login(Transport.TCP, "sub-bob");
+        assertEquals(0L, subscribers("gw:room:sub-room"));
+        alice.sendFields("type", "join", "id", 1, "room", "sub-room");
+        alice.expect("ack");
+        assertEquals(1L, subscribers("gw:room:sub-room"), "node A only");
+
+        long receivedByB = ClusterFixture.status(b).messagesReceived();
+        for (int i = 0; i < 5; i++) {
+            alice.sendFields("type", "publish", "id", 2, "room", "sub-room", "body", i);
+            assertEquals(0, alice.expect("ack").get("recipients").asInt());
+        }
+        bob.sendFields("type", "join", "id", 3, "room", "sub-room");
+        bob.expect("ack");
+        assertEquals(2L, subscribers("gw:room:sub-room"));
+        assertEquals("sub-bob", alice.expect("joined").get("user").asText());
+        // Node B heard nothing of the room before it had a member (its lag probes aside).
+        assertTrue(ClusterFixture.status(b).messagesReceived() - receivedByB <= 3,
+                "node B received room traffic it does not serve");
+
+        bob.sendFields("type", "leave", "id", 4, "room", "sub-room");
+        bob.expect("ack");
+        TestServer.await("node B unsubscribed", () -> subscribers("gw:room:sub-room") == 1L);
+        alice.sendFields("type", "leave", "id", 5, "room", "sub-room");
+        alice.until("ack");
+        TestServer.await("node A unsubscribed", () -> subscribers("gw:room:sub-room") == 0L);
+    }
+
+    private static long subscribers(String channel) {
+        try {
+            List<?> reply = (List<?>) redis.command("PUBSUB", "NUMSUB", channel);
+            return (Long) reply.get(1);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void answersPresenceWithUsersOfEveryNode() throws Exception {
         TestClient alice = a.login(Transport.TCP, "pres-alice");
         TestClient bob = b.login(Transport.WEBSOCKET, "pres-bob");
