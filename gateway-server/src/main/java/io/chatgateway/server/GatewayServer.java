@@ -5,11 +5,14 @@ import io.chatgateway.auth.Authenticator;
 import io.chatgateway.auth.DevelopmentAuthenticator;
 import io.chatgateway.auth.JwtAuthenticator;
 import io.chatgateway.pipeline.NotFoundHttpHandler;
+import io.chatgateway.server.cluster.ClusterConfig;
+import io.chatgateway.server.cluster.RedisCluster;
 import io.chatgateway.server.config.ServerConfig;
 import io.chatgateway.server.health.Lifecycle;
 import io.chatgateway.server.health.Readiness;
 import io.chatgateway.server.health.ReadinessCheck;
 import io.chatgateway.server.http.HttpRoutes;
+import io.chatgateway.server.metrics.ClusterMeterBinder;
 import io.chatgateway.server.metrics.ServerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -26,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +45,10 @@ import java.util.function.Function;
  * <p>The server's {@link Lifecycle} drives {@code /readyz}: 503 while {@code STARTING}, 200 once {@code READY} (as
  * long as every {@link #addReadinessCheck readiness check} passes), 503 again from the moment {@link #stop()}
  * begins ({@code DRAINING}). Its meters live in one registry ({@link #meterRegistry()}), scraped at {@code /metrics}.
+ *
+ * <p>With {@code redis-uri} set the node runs in cluster mode: the engine routes through a {@link RedisCluster},
+ * which connects to Redis when the server starts (sharing its event loops) and leaves the cluster when it stops,
+ * after the connections were kicked and before the event loops end.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
@@ -48,6 +56,8 @@ public final class GatewayServer implements AutoCloseable {
     private static final int BACKLOG = 4096;
     /** Secrets shorter than this are weak for HS256 (RFC 7518 asks for at least the hash size, 256 bits). */
     private static final int MIN_SECRET_BYTES = 32;
+    /** How long start() waits for the cluster broker before it serves anyway (not ready until the broker is). */
+    private static final Duration CLUSTER_START_WAIT = Duration.ofSeconds(5);
 
     private final ServerConfig config;
     private final Gateway gateway;
@@ -55,6 +65,7 @@ public final class GatewayServer implements AutoCloseable {
     private final ChannelHandler http;
     private final Readiness readiness;
     private final ServerMetrics metrics;
+    private final RedisCluster cluster;
     private volatile Lifecycle state = Lifecycle.STARTING;
     private EventLoopGroup group;
     private Channel httpChannel;
@@ -73,7 +84,7 @@ public final class GatewayServer implements AutoCloseable {
      */
     public GatewayServer(ServerConfig config, Gateway.Builder gatewayBuilder) {
         this(config, gatewayBuilder, server -> new HttpRoutes(server.config, server.gateway, server.readiness,
-                server.metrics));
+                server.metrics, server.cluster));
     }
 
     /**
@@ -89,9 +100,18 @@ public final class GatewayServer implements AutoCloseable {
                           Function<GatewayServer, ChannelHandler> http) {
         this.config = config;
         this.transport = NettyTransport.select(config.transport());
+        ClusterConfig clusterConfig = ClusterConfig.from(config);
+        this.cluster = clusterConfig == null ? null : new RedisCluster(clusterConfig, config.gateway().nodeId());
+        if (cluster != null) {
+            gatewayBuilder.routerFactory(cluster.routerFactory());
+        }
         this.gateway = gatewayBuilder.authenticator(authenticator(config)).build();
         this.readiness = new Readiness(() -> state);
         this.metrics = new ServerMetrics(gateway, readiness);
+        if (cluster != null) {
+            readiness.add(ReadinessCheck.of("broker", () -> cluster.status().isBrokerAvailable()));
+            new ClusterMeterBinder(cluster.status()).bindTo(metrics.registry());
+        }
         this.http = Objects.requireNonNull(http.apply(this), "http");
     }
 
@@ -126,9 +146,19 @@ public final class GatewayServer implements AutoCloseable {
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("gateway-io"),
                 transport.ioHandlerFactory());
         try {
+            if (cluster != null) {
+                cluster.start(group, transport.name());
+                // Serve at once when Redis is there; otherwise keep trying in the background (not ready meanwhile).
+                if (!cluster.awaitAvailable(CLUSTER_START_WAIT)) {
+                    log.warn("Cluster broker not available yet; cross-node operations answer unavailable until it is");
+                }
+            }
             httpChannel = bind(config.httpPort(), gateway.webSocketInitializer(http));
             tcpChannel = bind(config.tcpPort(), gateway.tcpInitializer());
         } catch (InterruptedException | RuntimeException e) {
+            if (cluster != null) {
+                cluster.stop();
+            }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
@@ -193,6 +223,13 @@ public final class GatewayServer implements AutoCloseable {
         return config;
     }
 
+    /**
+     * The cluster membership (broker status, cluster-wide statistics), or {@code null} when the node runs alone.
+     */
+    public RedisCluster cluster() {
+        return cluster;
+    }
+
     /** The bound HTTP/WebSocket port (useful when configured as 0). */
     public int httpPort() {
         return ((InetSocketAddress) httpChannel.localAddress()).getPort();
@@ -236,6 +273,9 @@ public final class GatewayServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             log.warn("Shutdown: {}", e.toString());
+        }
+        if (cluster != null) {
+            cluster.stop();
         }
         long left = Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime());
         group.shutdownGracefully(0, left, TimeUnit.NANOSECONDS).syncUninterruptibly();

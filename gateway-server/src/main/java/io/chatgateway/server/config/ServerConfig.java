@@ -34,6 +34,10 @@ public final class ServerConfig {
     private final int ioThreads;
     private final String transport;
     private final Duration shutdownTimeout;
+    private final String redisUri;
+    private final String clusterName;
+    private final Duration clusterLease;
+    private final Duration clusterTimeout;
     private final GatewayConfig gateway;
 
     ServerConfig(Map<Setting, String> raw, Map<Setting, Source> sources) throws ConfigException {
@@ -48,6 +52,10 @@ public final class ServerConfig {
         this.ioThreads = integer(Setting.IO_THREADS, 0, 1024, problems);
         this.transport = oneOf(Setting.TRANSPORT, problems, "auto", "epoll", "nio");
         this.shutdownTimeout = Duration.ofSeconds(integer(Setting.SHUTDOWN_TIMEOUT_SECONDS, 1, 3600, problems));
+        this.redisUri = redisUri(problems);
+        this.clusterName = clusterName(problems);
+        this.clusterLease = Duration.ofMillis(integer(Setting.CLUSTER_LEASE_MS, 300, 3_600_000, problems));
+        this.clusterTimeout = Duration.ofMillis(integer(Setting.CLUSTER_TIMEOUT_MS, 50, 60_000, problems));
         GatewayConfig g = null;
         try {
             GatewayConfig.Builder b = GatewayConfig.builder()
@@ -137,6 +145,31 @@ public final class ServerConfig {
         return shutdownTimeout;
     }
 
+    /** The Redis URI of cluster mode, or {@code null} for a single node. */
+    public String redisUri() {
+        return redisUri;
+    }
+
+    /** {@code true} when {@link #redisUri()} is set. */
+    public boolean isClusterMode() {
+        return redisUri != null;
+    }
+
+    /** Prefix of the cluster's Redis keys and channels. */
+    public String clusterName() {
+        return clusterName;
+    }
+
+    /** How long a node stays alive in Redis without refreshing its lease. */
+    public Duration clusterLease() {
+        return clusterLease;
+    }
+
+    /** The most a Redis call may take before the operation answers {@code unavailable}. */
+    public Duration clusterTimeout() {
+        return clusterTimeout;
+    }
+
     /** The engine's part of the configuration. */
     public GatewayConfig gateway() {
         return gateway;
@@ -165,6 +198,8 @@ public final class ServerConfig {
                 shown = jwtSecret == null ? "(unset: DEVELOPMENT MODE)" : "****** (set)";
             } else if (s.isSecret()) {
                 shown = v.isEmpty() ? "(empty)" : "****** (set)";
+            } else if (s == Setting.REDIS_URI) {
+                shown = maskPassword(v);
             }
             sb.append("\n  ").append(s.key()).append(" = ").append(shown);
             Source src = source(s);
@@ -175,7 +210,44 @@ public final class ServerConfig {
         return sb.toString();
     }
 
+    /** {@code redis://user:secret@host} becomes {@code redis://user:******@host}: a URI may carry the password. */
+    static String maskPassword(String uri) {
+        int scheme = uri.indexOf("://");
+        int at = uri.indexOf('@', scheme < 0 ? 0 : scheme + 3);
+        if (scheme < 0 || at < 0) {
+            return uri;
+        }
+        String userInfo = uri.substring(scheme + 3, at);
+        int colon = userInfo.indexOf(':');
+        String user = colon < 0 ? "" : userInfo.substring(0, colon);
+        return uri.substring(0, scheme + 3) + user + ":******" + uri.substring(at);
+    }
+
     // ---- typed parsing; every problem names the setting, its source and what was expected
+
+    private String redisUri(List<String> problems) {
+        String v = raw.get(Setting.REDIS_URI);
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        v = v.trim();
+        String lower = v.toLowerCase(Locale.ROOT);
+        if (!(lower.startsWith("redis://") || lower.startsWith("rediss://")) || v.length() <= "redis://".length()) {
+            problems.add(where(Setting.REDIS_URI) + ": " + maskPassword(v)
+                    + " (expected: redis://[user:password@]host[:port][/db] or rediss://...)");
+            return null;
+        }
+        return v;
+    }
+
+    private String clusterName(List<String> problems) {
+        String v = raw.get(Setting.CLUSTER_NAME);
+        if (v == null || !v.trim().matches("[A-Za-z0-9_-]{1,32}")) {
+            problems.add(where(Setting.CLUSTER_NAME) + ": " + v + " (expected: 1-32 of [A-Za-z0-9_-])");
+            return "gw";
+        }
+        return v.trim();
+    }
 
     private String where(Setting s) {
         Source src = source(s);

@@ -40,7 +40,15 @@ public enum Setting {
     SHUTDOWN_TIMEOUT_SECONDS("shutdown-timeout-seconds", "10",
             "On SIGTERM, how long connections get to close after kicked shutdown."),
     ADMIN_TOKEN("admin-token", null,
-            "Bearer token of the admin API under /api/ (use 32+ random characters). Unset or empty: the API is off.");
+            "Bearer token of the admin API under /api/ (use 32+ random characters). Unset or empty: the API is off."),
+
+    REDIS_URI("redis-uri", null,
+            "Cluster mode: Redis to share users and rooms with other nodes, e.g. redis://redis:6379. Unset: one node."),
+    CLUSTER_NAME("cluster-name", "gw", "Cluster mode: prefix of every Redis key and channel; one name = one cluster."),
+    CLUSTER_LEASE_MS("cluster-lease-ms", "10000",
+            "Cluster mode: node lease; a node silent this long is dead and its users and rooms are dropped."),
+    CLUSTER_TIMEOUT_MS("cluster-timeout-ms", "1500",
+            "Cluster mode: how long a Redis call may take before the client gets error unavailable.");
 
     private final String key;
     private final String defaultValue;

@@ -12,6 +12,8 @@ import io.chatgateway.protocol.RawJson;
 import io.chatgateway.room.Room;
 import io.chatgateway.routing.Presence;
 import io.chatgateway.routing.UnavailableException;
+import io.chatgateway.server.cluster.ClusterStatistics;
+import io.chatgateway.server.cluster.RedisCluster;
 import io.chatgateway.server.health.Readiness;
 import io.chatgateway.server.metrics.MessageRates;
 import io.chatgateway.server.metrics.ServerMetrics;
@@ -70,8 +72,14 @@ final class AdminApi {
     private final Json json;
     private final int maxBodyBytes;
     private final long startedAtMillis;
+    private final RedisCluster cluster;
 
     AdminApi(String token, Gateway gateway, Readiness readiness, ServerMetrics metrics) {
+        this(token, gateway, readiness, metrics, null);
+    }
+
+    AdminApi(String token, Gateway gateway, Readiness readiness, ServerMetrics metrics, RedisCluster cluster) {
+        this.cluster = cluster;
         this.token = new AdminToken(token);
         this.gateway = gateway;
         this.readiness = readiness;
@@ -111,7 +119,11 @@ final class AdminApi {
             case "stats":
                 if (n == 1) {
                     allow(ex, GET);
-                    ex.json(HttpResponseStatus.OK, stats());
+                    if (cluster == null) {
+                        ex.json(HttpResponseStatus.OK, stats());
+                    } else {
+                        reply(ex, cluster.statistics(), this::clusterStats);
+                    }
                     return;
                 }
                 if (n == 2 && seg.get(1).equals("history")) {
@@ -187,6 +199,35 @@ final class AdminApi {
         for (Transport t : Transport.values()) {
             byTransport.put(t.label(), gateway.metrics().opened(t) - gateway.metrics().closed(t));
         }
+        counts(doc, s);
+        return doc;
+    }
+
+    /**
+     * This node's statistics plus {@code cluster}: every live node's figures (as they last published them) and the
+     * sum. {@code complete} is false when the broker is unreachable and only this node could be listed.
+     */
+    private ObjectNode clusterStats(ClusterStatistics cs) {
+        ObjectNode doc = stats();
+        ObjectNode c = doc.putObject("cluster");
+        c.put("complete", cs.complete());
+        c.put("brokerState", cluster.status().brokerState().name().toLowerCase(Locale.ROOT));
+        ObjectNode total = c.putObject("total");
+        total.put("connections", cs.total().connections());
+        counts(total, cs.total());
+        ArrayNode nodes = c.putArray("nodes");
+        for (ClusterStatistics.NodeStatistics n : cs.nodes()) {
+            ObjectNode o = nodes.addObject();
+            o.put("node", n.nodeId());
+            o.put("self", n.self());
+            o.put("updatedAtMillis", n.updatedAtMillis());
+            o.put("connections", n.statistics().connections());
+            counts(o, n.statistics());
+        }
+        return doc;
+    }
+
+    private static void counts(ObjectNode doc, GatewayStatistics s) {
         doc.put("authenticatedConnections", s.authenticatedConnections());
         doc.put("users", s.users());
         doc.put("rooms", s.rooms());
@@ -208,7 +249,6 @@ final class AdminApi {
         for (ErrorCode c : ErrorCode.values()) {
             errors.put(c.wireName(), s.errors().getOrDefault(c, 0L));
         }
-        return doc;
     }
 
     private ObjectNode history(HttpExchange ex) {

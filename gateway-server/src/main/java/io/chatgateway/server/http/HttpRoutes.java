@@ -2,6 +2,7 @@ package io.chatgateway.server.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatgateway.Gateway;
+import io.chatgateway.server.cluster.RedisCluster;
 import io.chatgateway.server.config.ServerConfig;
 import io.chatgateway.server.config.Setting;
 import io.chatgateway.server.health.Readiness;
@@ -57,6 +58,14 @@ public final class HttpRoutes extends SimpleChannelInboundHandler<FullHttpReques
     private final String adminOffReason;
 
     public HttpRoutes(ServerConfig config, Gateway gateway, Readiness readiness, ServerMetrics metrics) {
+        this(config, gateway, readiness, metrics, null);
+    }
+
+    /**
+     * @param cluster the cluster membership, whose statistics {@code /api/stats} adds; {@code null} for one node
+     */
+    public HttpRoutes(ServerConfig config, Gateway gateway, Readiness readiness, ServerMetrics metrics,
+                      RedisCluster cluster) {
         this.config = config;
         this.gateway = gateway;
         this.readiness = readiness;
@@ -69,7 +78,7 @@ public final class HttpRoutes extends SimpleChannelInboundHandler<FullHttpReques
             this.admin = null;
             this.adminOffReason = "the configured admin token is empty (set " + Setting.ADMIN_TOKEN.env() + ")";
         } else {
-            this.admin = new AdminApi(token.strip(), gateway, readiness, metrics);
+            this.admin = new AdminApi(token.strip(), gateway, readiness, metrics, cluster);
             this.adminOffReason = null;
         }
     }

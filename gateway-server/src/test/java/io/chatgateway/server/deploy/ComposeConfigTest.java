@@ -87,8 +87,8 @@ class ComposeConfigTest {
         Result r = compose(Map.of("GATEWAY_JWT_SECRET", "a-test-secret-that-is-long-enough-0123456789"), "config");
         assertEquals(0, r.exit(), r.err());
         String out = r.out();
-        String bench = out.substring(out.indexOf("\n  bench:"), out.indexOf("\n  gateway:"));
-        String gateway = out.substring(out.indexOf("\n  gateway:"));
+        String bench = service(out, "bench");
+        String gateway = service(out, "gateway");
         // (docker-compose 1.29 lists profiled services in `config --services` too, so the profile is read here.)
         assertTrue(bench.matches("(?s).*profiles:\\s+- bench.*"), bench);
         assertFalse(gateway.contains("profiles:"), "the gateway runs without any profile");
@@ -101,7 +101,7 @@ class ComposeConfigTest {
         Result r = compose(Map.of("GATEWAY_JWT_SECRET", "s3cret-for-the-test-0123456789abcdef",
                 "GATEWAY_ADMIN_TOKEN", "admin-for-the-test"), "config");
         assertEquals(0, r.exit(), r.err());
-        String gateway = r.out().substring(r.out().indexOf("\n  gateway:"));
+        String gateway = service(r.out(), "gateway");
         assertTrue(gateway.contains("GATEWAY_JWT_SECRET: s3cret-for-the-test-0123456789abcdef"), gateway);
         assertTrue(gateway.contains("GATEWAY_ADMIN_TOKEN: admin-for-the-test"), gateway);
         assertTrue(gateway.contains("GATEWAY_TRANSPORT: epoll"), "the image must run native epoll: " + gateway);
@@ -109,5 +109,15 @@ class ComposeConfigTest {
         assertTrue(gateway.contains("healthcheck:") && gateway.contains("/healthz"), gateway);
         assertTrue(gateway.contains("target: 8080") && gateway.contains("target: 9090"), gateway);
         assertTrue(gateway.contains("stop_grace_period: 30s"), gateway);
+    }
+
+    /** One service's block of `docker-compose config` output: from its name to the next service (or section). */
+    static String service(String config, String name) {
+        int start = config.indexOf("\n  " + name + ":\n");
+        assertTrue(start >= 0, "no service " + name + " in:\n" + config);
+        java.util.regex.Matcher next = java.util.regex.Pattern.compile("\n(  )?[A-Za-z0-9_-]+:\n")
+                .matcher(config);
+        int end = next.find(start + 1) ? next.start() : config.length();
+        return config.substring(start, end);
     }
 }

@@ -1,0 +1,78 @@
+package io.chatgateway.server.cluster;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One operation of {@code ops.lua}: a code and three arguments, and its outcome.
+ *
+ * <p>A <em>durable</em> operation undoes something in Redis (a connection or membership that ended). It must happen
+ * eventually even when the broker is down, so a failed attempt does not fail it: it waits and is applied after the
+ * node has resynchronised. Every other operation fails with the attempt.
+ */
+final class Op {
+    private static final byte[] EMPTY = new byte[0];
+
+    final String code;
+    final byte[] a;
+    final byte[] b;
+    final byte[] c;
+    final boolean durable;
+    /** Completes with the script's result once applied (a durable operation may be applied much later). */
+    final CompletableFuture<Object> result = new CompletableFuture<>();
+    /** Completes after the first attempt, whether it was applied or not. */
+    final CompletableFuture<Void> attempted = new CompletableFuture<>();
+
+    private Op(String code, byte[] a, byte[] b, byte[] c, boolean durable) {
+        this.code = code;
+        this.a = a;
+        this.b = b;
+        this.c = c;
+        this.durable = durable;
+    }
+
+    static Op register(String user, String connection, int maxSessions) {
+        return new Op("REG", utf8(user), utf8(connection), utf8(Integer.toString(maxSessions)), false);
+    }
+
+    static Op unregister(String user, String connection) {
+        return new Op("UNREG", utf8(user), utf8(connection), EMPTY, true);
+    }
+
+    static Op join(String room, String user, String connection, boolean announce) {
+        return new Op(announce ? "JOIN" : "JOINQ", utf8(room), utf8(user), utf8(connection), false);
+    }
+
+    static Op leave(String room, String user, String connection) {
+        return new Op("LEAVE", utf8(room), utf8(user), utf8(connection), true);
+    }
+
+    static Op send(String user, byte[] envelope) {
+        return new Op("SEND", utf8(user), envelope, EMPTY, false);
+    }
+
+    static Op disconnect(String user, byte[] envelope) {
+        return new Op("DISC", utf8(user), envelope, EMPTY, false);
+    }
+
+    static Op publish(String room, byte[] envelope) {
+        return new Op("PUB", utf8(room), envelope, EMPTY, false);
+    }
+
+    static Op broadcast(String excludeUser, byte[] envelope) {
+        return new Op("ALL", utf8(excludeUser == null ? "" : excludeUser), envelope, EMPTY, false);
+    }
+
+    int size() {
+        return code.length() + a.length + b.length + c.length;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return code + "(" + new String(a, StandardCharsets.UTF_8) + ")";
+    }
+}

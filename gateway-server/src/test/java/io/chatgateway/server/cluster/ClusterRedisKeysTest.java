@@ -1,0 +1,79 @@
+package io.chatgateway.server.cluster;
+
+import io.chatgateway.server.testing.TestClient;
+import io.chatgateway.server.testing.TestServer;
+import io.chatgateway.session.Transport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What the cluster leaves in Redis: every key expires, nothing stays after the clients and then the nodes go. */
+class ClusterRedisKeysTest {
+    private RedisServer redis;
+    private TestServer a;
+    private TestServer b;
+
+    @AfterEach
+    void stop() {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Test
+    void everyKeyExpiresAndNoneIsLeftWhenClientsAndNodesLeave() throws Exception {
+        redis = RedisServer.start();
+        a = ClusterFixture.node(redis, "keysA");
+        b = ClusterFixture.node(redis, "keysB");
+        Set<String> idle = Set.of("gw:nodes", "gw:clock", "gw:n:keysA:info", "gw:n:keysB:info");
+
+        List<TestClient> clients = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            TestServer node = i % 2 == 0 ? a : b;
+            TestClient c = node.login(i % 3 == 0 ? Transport.WEBSOCKET : Transport.TCP, "keys-user-" + i);
+            c.sendFields("type", "join", "id", 1, "room", "keys-room-" + (i % 4));
+            c.until("ack");
+            c.sendFields("type", "join", "id", 2, "room", "keys-everyone");
+            c.until("ack");
+            clients.add(c);
+        }
+        clients.get(0).sendFields("type", "publish", "id", 3, "room", "keys-everyone", "body", "hi");
+        clients.get(0).until("ack");
+
+        List<String> busy = redis.keys();
+        assertTrue(busy.contains("gw:n:keysA:users") && busy.contains("gw:n:keysB:room:keys-everyone"), "" + busy);
+        for (String key : busy) {
+            long ttl = redis.pttl(key);
+            assertTrue(ttl > 0, key + " has no expiry (pttl " + ttl + ")");
+        }
+
+        for (TestClient c : clients) {
+            c.close();
+        }
+        TestServer.await("only the nodes' own keys remain", () -> {
+            Set<String> keys = new TreeSet<>(redis.keys());
+            keys.remove("gw:seq");
+            return keys.equals(idle);
+        });
+
+        a.close();
+        a = null;
+        TestServer.await("node A's keys are gone", () -> redis.keys().stream().noneMatch(k -> k.contains("keysA")));
+        b.close();
+        b = null;
+        assertEquals(List.of(), redis.keys(), "nothing left after the last node");
+    }
+}
