@@ -7,15 +7,12 @@ import io.chatgateway.auth.DevelopmentAuthenticator;
 import io.chatgateway.protocol.KickReason;
 import io.chatgateway.protocol.RawJson;
 import io.chatgateway.session.SessionMode;
-import io.netty.channel.ChannelHandler.Sharable;
+import io.chatgateway.testing.BrokenPipe;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
-import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,16 +47,6 @@ class FanoutAndEvictionTest {
         peers.forEach(EmbeddedPeer::release);
     }
 
-    /** Fails every write as a broken socket would. */
-    @Sharable
-    private static final class BrokenPipe extends ChannelOutboundHandlerAdapter {
-        @Override
-        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-            ReferenceCountUtil.release(msg);
-            promise.setFailure(new IOException("Broken pipe"));
-        }
-    }
-
     @Test
     void evictsAMemberWhoseWriteFailsAndKeepsServingTheOthers() {
         Gateway g = gateway(GatewayConfig.builder().build());
@@ -72,7 +59,7 @@ class FanoutAndEvictionTest {
         healthy.expect("joined");
         publisher.poll();
         publisher.poll();
-        broken.channel.pipeline().addFirst(new BrokenPipe());
+        broken.channel.pipeline().addFirst(BrokenPipe.INSTANCE);
 
         publisher.send("{\"type\":\"publish\",\"room\":\"room\",\"body\":1,\"id\":1}");
         // In memory the eviction happens within the publish, so the publisher may see "left" first.

@@ -9,14 +9,9 @@ import io.chatgateway.server.testing.TestClient;
 import io.chatgateway.server.testing.TestServer;
 import io.chatgateway.session.Connection;
 import io.chatgateway.session.Transport;
-import io.netty.channel.ChannelHandler.Sharable;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
-import io.netty.util.ReferenceCountUtil;
+import io.chatgateway.testing.BrokenPipe;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
@@ -26,16 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Broken and slow recipients over real sockets: evicted or kicked, never silently skipped. */
 class BackpressureTest {
-
-    /** Fails every write, as a socket whose peer vanished would. */
-    @Sharable
-    private static final class BrokenPipe extends ChannelOutboundHandlerAdapter {
-        @Override
-        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-            ReferenceCountUtil.release(msg);
-            promise.setFailure(new IOException("Broken pipe"));
-        }
-    }
 
     @Test
     void evictsARoomMemberWhoseWriteFails() {
@@ -49,7 +34,7 @@ class BackpressureTest {
                 c.until("ack");
             }
             Connection v = engine.connections().connectionsOf("ev-victim").get(0);
-            v.channel().pipeline().addFirst(new BrokenPipe());
+            v.channel().pipeline().addFirst(BrokenPipe.INSTANCE);
 
             publisher.sendFields("type", "publish", "room", "ev", "body", "first", "id", 1);
             List<JsonNode> untilAck = publisher.until("ack");

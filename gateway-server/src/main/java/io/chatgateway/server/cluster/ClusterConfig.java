@@ -59,7 +59,7 @@ public record ClusterConfig(String redisUri, String name, Duration lease, Durati
 
     @Override
     public String toString() {
-        return "ClusterConfig{redis=" + RedisUris.mask(redisUri) + ", name=" + name + ", lease="
+        return "ClusterConfig{redis=" + ServerConfig.maskPassword(redisUri) + ", name=" + name + ", lease="
                 + lease.toMillis() + "ms, timeout=" + timeout.toMillis() + "ms}";
     }
 }

@@ -4,6 +4,7 @@ import io.chatgateway.Gateway;
 import io.chatgateway.GatewayStatistics;
 import io.chatgateway.room.Room;
 import io.chatgateway.routing.UnavailableException;
+import io.chatgateway.server.config.ServerConfig;
 import io.chatgateway.session.Connection;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
@@ -461,7 +462,7 @@ public final class RedisCluster {
                 return;
             }
             if (error != null) {
-                problem("cannot connect to Redis at " + RedisUris.mask(config.redisUri()), rootCause(error));
+                problem("cannot connect to Redis at " + ServerConfig.maskPassword(config.redisUri()), rootCause(error));
                 return;
             }
             tick();

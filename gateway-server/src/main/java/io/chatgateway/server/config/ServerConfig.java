@@ -210,8 +210,11 @@ public final class ServerConfig {
         return sb.toString();
     }
 
-    /** {@code redis://user:secret@host} becomes {@code redis://user:******@host}: a URI may carry the password. */
-    static String maskPassword(String uri) {
+    /**
+     * Hides the password of a URI for logs: {@code redis://user:secret@host} becomes
+     * {@code redis://user:******@host}.
+     */
+    public static String maskPassword(String uri) {
         int scheme = uri.indexOf("://");
         int at = uri.indexOf('@', scheme < 0 ? 0 : scheme + 3);
         if (scheme < 0 || at < 0) {

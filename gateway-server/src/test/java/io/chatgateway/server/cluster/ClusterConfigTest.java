@@ -59,8 +59,8 @@ class ClusterConfigTest {
         assertFalse(config.toString().contains("s3cret"), config.toString());
         assertTrue(config.toString().contains("redis://app:******@redis:6379/0"), config.toString());
         assertFalse(ClusterConfig.from(config).toString().contains("s3cret"));
-        assertEquals("redis://:******@h", RedisUris.mask("redis://:pw@h"));
-        assertEquals("redis://h:6379", RedisUris.mask("redis://h:6379"));
+        assertEquals("redis://:******@h", ServerConfig.maskPassword("redis://:pw@h"));
+        assertEquals("redis://h:6379", ServerConfig.maskPassword("redis://h:6379"));
     }
 
     @Test
