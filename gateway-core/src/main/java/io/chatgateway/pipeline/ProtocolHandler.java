@@ -215,15 +215,24 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void handle(ClientFrame frame) {
-        if (!frame.isValid()) {
-            metrics.invalidFrameIn();
-            malformed(frame.id(), frame.error(), frame.errorMessage());
-            return;
-        }
-        metrics.frameIn(frame.type());
         RawJson id = frame.id();
+        if (frame.isValid()) {
+            metrics.frameIn(frame.type());
+        } else {
+            metrics.invalidFrameIn();
+        }
+        // Every frame counts against the rate limit, bad ones too: answering them costs as much as good ones.
         if (!rateLimit.tryAcquire()) {
             replyError(id, ErrorCode.RATE_LIMITED, "too many frames, slow down");
+            return;
+        }
+        if (!frame.isValid()) {
+            if (frame.error() == ErrorCode.UNSUPPORTED) {
+                // A binary message is well-formed, just not for us: answered and ignored, not held against the client.
+                replyError(id, ErrorCode.UNSUPPORTED, frame.errorMessage());
+            } else {
+                malformed(id, frame.error(), frame.errorMessage());
+            }
             return;
         }
         if (!connection.isAuthenticated()) {

@@ -51,6 +51,18 @@ class WebSocketTransportTest {
     }
 
     @Test
+    void keepsAnsweringBinaryFramesWithoutClosing() {
+        WsClient c = gateway.wsWithToken("binary-many");
+        c.expect("welcome");
+        for (int i = 0; i < 15; i++) { // more than max-malformed-frames (10): binary is not malformed
+            c.sendBinary(new byte[] {(byte) i});
+            c.expectError("unsupported");
+        }
+        c.sendFields("type", "ping", "id", 1);
+        c.expect("pong");
+    }
+
+    @Test
     void acceptsFrameOfExactlyTheMaximumAndClosesWith1009Above() {
         WsClient c = gateway.wsWithToken("big-user");
         c.expect("welcome");
