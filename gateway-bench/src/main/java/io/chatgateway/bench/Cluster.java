@@ -128,7 +128,7 @@ final class Cluster implements AutoCloseable {
         cmd.add(Integer.toString(index));
         cmd.add(Integer.toString(settings.processes()));
         List<String> args = new ArrayList<>(options.givenArgs());
-        args.removeIf(a -> a.startsWith("--user-prefix=") || a.startsWith("--out=") || a.startsWith("--server-pid="));
+        args.removeIf(a -> a.startsWith("--user-prefix=") || a.startsWith("--out="));
         args.add("--user-prefix=" + settings.userPrefix());
         args.add("--processes=" + settings.processes());
         args.add("--threads=" + settings.threads());

@@ -37,6 +37,8 @@ final class ConnectionsScenario extends Scenario {
     List<Options.Spec> specs() {
         List<Options.Spec> l = common("10000", "5000", "10s", "0");
         l.add(new Options.Spec("settle", "2s", "with --server-pid: wait this long after the last connection before measuring"));
+        l.add(new Options.Spec("prime", "1000", "with --server-pid: connections opened and closed before the baseline, so that"
+                + " the gateway's lazily built state (classes, pools, caches) is in the baseline and not counted per connection"));
         return l;
     }
 
@@ -48,6 +50,14 @@ final class ConnectionsScenario extends Scenario {
     @Override
     void work(Worker w, Options o) throws Exception {
         int n = connections(o);
+        int prime = w.settings.serverPid() > 0 ? Math.min(n, o.intValue("prime", 0, 10_000_000)) : 0;
+        if (prime > 0) {
+            // Users n.. (not 0..) so that the primed connections never share a user with the measured ones.
+            List<BenchClient> primed = w.open(w.myIndices(n, n + prime), w.settings.connectRate() / w.count);
+            w.closeAll(primed);
+            w.stats.discardConnectLatencies();
+            w.barrier("primed", null);
+        }
         List<BenchClient> ready = w.open(w.myIndices(0, n), w.settings.connectRate() / w.count);
         w.barrier("connected", w.openReport(ready));
         w.barrier("held", w.openReport(ready));
@@ -59,12 +69,24 @@ final class ConnectionsScenario extends Scenario {
         int n = connections(run.options);
         MemoryProbe probe = run.settings.serverPid() > 0 ? new MemoryProbe(run.settings.serverPid()) : null;
         MemoryProbe.Sample before = null;
+        int prime = probe != null ? Math.min(n, run.options.intValue("prime", 0, 10_000_000)) : 0;
+        if (prime > 0) {
+            run.timeline.phase("prime");
+            run.cluster.await("primed", PHASE_TIMEOUT);
+        }
         if (probe != null) {
             run.timeline.phase("baseline");
+            Thread.sleep(1000);
             before = probe.sample();
         }
+        if (prime > 0) {
+            run.cluster.release("primed", null);
+        }
         run.timeline.phase("connect");
+        long pid = run.settings.serverPid();
+        long cpuStart = pid > 0 ? Limits.cpuNanos(pid) : -1;
         List<JsonNode> opened = run.cluster.meet("connected", PHASE_TIMEOUT, null);
+        long gatewayCpu = pid > 0 && cpuStart >= 0 ? Limits.cpuNanos(pid) - cpuStart : -1;
         long start = opened.stream().mapToLong(j -> j.path("start_nanos").asLong()).min().orElse(0);
         long last = opened.stream().mapToLong(j -> j.path("last_ready_nanos").asLong()).max().orElse(0);
         long ready = sum(opened, "ready");
@@ -99,7 +121,20 @@ final class ConnectionsScenario extends Scenario {
         r.row("achieved connect rate", String.format(Locale.ROOT, "%,.0f /s over %.2f s (asked %s /s)", achieved,
                 seconds, run.settings.connectRate() == 0 ? "max" : num(run.settings.connectRate())));
         latencyRows(r, "connect_latency", "connect+auth latency", t.connect);
-        connectChecks(r, t, n);
+        if (gatewayCpu >= 0 && ready > 0) {
+            double us = gatewayCpu / 1000.0 / ready;
+            int cores = Runtime.getRuntime().availableProcessors();
+            r.metrics.put("gateway_cpu_us_per_connect", Math.round(us));
+            r.metrics.put("gateway_ceiling_connects_per_second_on_all_cores", Math.round(cores * 1e6 / us));
+            r.row("gateway CPU", String.format(Locale.ROOT, "%.0f us per connect+auth; %d dedicated cores would"
+                    + " accept ~%,.0f connections/s", us, cores, cores * 1e6 / us));
+        }
+        r.check("connections failed", t.get("connect_failed"));
+        r.check("connections ready", ready >= n, String.format(Locale.ROOT, "%,d of %,d", ready, n));
+        if (prime > 0) {
+            r.notes.add(prime + " connections were opened and closed before the baseline (--prime) and are not in"
+                    + " the latency histogram");
+        }
         r.check("connections lost while idle", ready - stillHeld);
         r.check("connections kicked", t.get("kicked"));
         r.check("unexpected frames", t.get("unexpected"));

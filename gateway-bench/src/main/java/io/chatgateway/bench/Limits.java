@@ -48,6 +48,26 @@ final class Limits {
         }
     }
 
+    /**
+     * CPU time (user + system) a process has used, in nanoseconds, from {@code /proc/PID/stat}; -1 when unknown.
+     * Measured per message this cost does not depend on what else the machine runs, unlike throughput on a shared
+     * machine, so it is what the bench reports to tell how far dedicated cores would go.
+     */
+    static long cpuNanos(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // Fields after the command name, which is in parentheses and may contain spaces.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+            return ticks * (1_000_000_000L / CLOCK_TICKS);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** USER_HZ: Linux reports process times in 1/100 s on every mainstream architecture. */
+    static final long CLOCK_TICKS = 100;
+
     /** The 1-minute load average and the others, as {@code uptime} shows them. */
     static String loadAverage() {
         try {

@@ -56,6 +56,7 @@ abstract class MessageScenario extends Scenario {
         long end = measureFrom + w.settings.duration().toNanos();
         w.measureFrom = measureFrom;
         w.measureUntil = end;
+        CpuMark cpu = new CpuMark(w, measureFrom, end);
         double share = w.settings.rate() * mySenders / Math.max(1, senders(o));
         if (share > 0 && !senders.isEmpty()) {
             CountDownLatch done = w.send(senders, share, t0, end);
@@ -66,8 +67,46 @@ abstract class MessageScenario extends Scenario {
         } else {
             Thread.sleep(Math.max(0, (end - System.nanoTime()) / 1_000_000));
         }
+        ObjectNode cpuUsed = cpu.finish();
         drain(w);
-        w.barrier("final", w.totals());
+        ObjectNode totals = w.totals();
+        totals.set("measure_cpu", cpuUsed);
+        w.barrier("final", totals);
+    }
+
+    /** This process's CPU time over the measuring window, read by a timer at its start and end. */
+    static final class CpuMark {
+        private final java.util.concurrent.CompletableFuture<Long> start = new java.util.concurrent.CompletableFuture<>();
+        private final java.util.concurrent.CompletableFuture<Long> end = new java.util.concurrent.CompletableFuture<>();
+
+        CpuMark(Worker w, long fromNanos, long untilNanos) {
+            long pid = ProcessHandle.current().pid();
+            Thread t = new Thread(() -> {
+                try {
+                    sleepUntil(fromNanos);
+                    start.complete(Limits.cpuNanos(pid));
+                    sleepUntil(untilNanos);
+                    end.complete(Limits.cpuNanos(pid));
+                } catch (InterruptedException e) {
+                    start.complete(-1L);
+                    end.complete(-1L);
+                }
+            }, "bench-cpu-mark");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        ObjectNode finish() throws InterruptedException {
+            ObjectNode r = object();
+            try {
+                long a = start.get(10, TimeUnit.SECONDS);
+                long b = end.get(10, TimeUnit.SECONDS);
+                r.put("cpu_nanos", a < 0 || b < 0 ? -1 : b - a);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                r.put("cpu_nanos", -1);
+            }
+            return r;
+        }
     }
 
     @Override
@@ -91,9 +130,18 @@ abstract class MessageScenario extends Scenario {
         run.timeline.phase("warmup");
         sleepUntil(measureFrom);
         run.timeline.phase("measure");
+        long pid = run.settings.serverPid();
+        long gatewayCpuStart = pid > 0 ? Limits.cpuNanos(pid) : -1;
         sleepUntil(end);
+        long gatewayCpu = pid > 0 && gatewayCpuStart >= 0 ? Limits.cpuNanos(pid) - gatewayCpuStart : -1;
         drain(run);
-        Totals t = Totals.merge(run.cluster.meet("final", PHASE_TIMEOUT, null));
+        List<JsonNode> finals = run.cluster.meet("final", PHASE_TIMEOUT, null);
+        long benchCpu = 0;
+        for (JsonNode f : finals) {
+            long c = f.path("measure_cpu").path("cpu_nanos").asLong(-1);
+            benchCpu = benchCpu < 0 || c < 0 ? -1 : benchCpu + c;
+        }
+        Totals t = Totals.merge(finals);
         r.totals = t;
         double seconds = run.settings.duration().toNanos() / 1e9;
         r.metrics.put("connections", n);
@@ -101,12 +149,40 @@ abstract class MessageScenario extends Scenario {
         r.row("connections", String.format(Locale.ROOT, "%,d ready of %,d (connect p99 %s)", ready, n,
                 ms(Histograms.millis(t.connect.getTotalCount() == 0 ? 0 : t.connect.getValueAtPercentile(99)))));
         metrics(run, r, t, seconds);
+        cpuRows(r, t.get("measured_received"), gatewayCpu, benchCpu, seconds);
         r.row("totals", String.format(Locale.ROOT, "sent %,d  acked %,d (recipients %,d)  delivered %,d unique",
                 t.get("sent"), t.get("acks"), t.get("ack_recipients"), t.get("unique")));
         connectChecks(r, t, n);
         messageChecks(r, t);
         countsByReason(r, t);
         r.histograms.put("connect_latency", t.connect);
+    }
+
+    /**
+     * CPU cost per delivered message of the gateway and of the bench over the measuring window, and the rate the
+     * gateway's cost would allow on the machine's cores if it had them to itself.
+     */
+    static void cpuRows(Result r, long delivered, long gatewayCpu, long benchCpu, double seconds) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (delivered <= 0) {
+            return;
+        }
+        if (gatewayCpu >= 0) {
+            double perMessage = gatewayCpu / 1000.0 / delivered;
+            double ceiling = cores * 1e6 / perMessage;
+            r.metrics.put("gateway_cpu_us_per_delivery", Math.round(perMessage * 100) / 100.0);
+            r.metrics.put("gateway_cpu_cores_used", Math.round(gatewayCpu / 1e9 / seconds * 100) / 100.0);
+            r.metrics.put("gateway_ceiling_deliveries_per_second_on_all_cores", Math.round(ceiling));
+            r.row("gateway CPU", String.format(Locale.ROOT, "%.2f us per delivery (%.2f cores busy); %d dedicated"
+                    + " cores would carry ~%,.0f deliveries/s", perMessage, gatewayCpu / 1e9 / seconds, cores, ceiling));
+        }
+        if (benchCpu >= 0) {
+            double perMessage = benchCpu / 1000.0 / delivered;
+            r.metrics.put("bench_cpu_us_per_delivery", Math.round(perMessage * 100) / 100.0);
+            r.metrics.put("bench_cpu_cores_used", Math.round(benchCpu / 1e9 / seconds * 100) / 100.0);
+            r.row("bench CPU", String.format(Locale.ROOT, "%.2f us per delivery (%.2f cores busy)", perMessage,
+                    benchCpu / 1e9 / seconds));
+        }
     }
 
     static void sleepUntil(long nanos) throws InterruptedException {

@@ -97,6 +97,12 @@ final class Stats {
         return n;
     }
 
+    /** Forgets the connect latencies recorded so far (connections that only warmed the gateway up). */
+    synchronized void discardConnectLatencies() {
+        connectInterval = connect.getIntervalHistogram(connectInterval);
+        connectTotal.reset();
+    }
+
     /** Everything, for the final report (after a last {@link #progress()}). */
     synchronized ObjectNode totals() {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
