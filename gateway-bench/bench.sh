@@ -7,6 +7,7 @@
 # Build first: mvn -B -DskipTests package (from the repository root).
 # The gateway is configured the way a user would configure it, through GATEWAY_* variables; any GATEWAY_* variable
 # you set wins over the defaults below. Other knobs:
+#   GATEWAY_JAR        the gateway to run (default: gateway-server/target/gateway-server.jar), e.g. to compare builds
 #   GATEWAY_JVM_OPTS   JVM flags of the gateway (default: see below)
 #   BENCH_JVM_OPTS     JVM flags of the bench (default: -Xms1g -Xmx1g)
 #   BENCH_HTTP_PORT, BENCH_TCP_PORT   ports of the gateway (default 18080, 19090)
@@ -16,7 +17,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-server_jar="$root/gateway-server/target/gateway-server.jar"
+server_jar="${GATEWAY_JAR:-$root/gateway-server/target/gateway-server.jar}"
 bench_jar="$root/gateway-bench/target/gateway-bench.jar"
 scenario="${1:-}"
 if [[ -z "$scenario" || "$scenario" == -* ]]; then

@@ -186,9 +186,11 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
                 case KICKED:
                     listener.onKicked(this, f.reason());
                     break;
-                case PONG:
                 case JOINED:
                 case LEFT:
+                    listener.onMembership(this);
+                    break;
+                case PONG:
                 case PRESENCE:
                     break;
                 default:

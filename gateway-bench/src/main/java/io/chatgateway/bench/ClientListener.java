@@ -23,6 +23,10 @@ interface ClientListener {
     default void onError(BenchClient c, String code) {
     }
 
+    /** A {@code joined} or {@code left} announcement. */
+    default void onMembership(BenchClient c) {
+    }
+
     default void onKicked(BenchClient c, String reason) {
     }
 

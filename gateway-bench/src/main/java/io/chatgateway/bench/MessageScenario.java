@@ -50,6 +50,7 @@ abstract class MessageScenario extends Scenario {
                 mySenders++;
             }
         }
+        w.awaitQuiet(TimeUnit.MINUTES.toNanos(5));
         JsonNode go = w.barrier("ready", w.openReport(ready));
         long t0 = go.get("t0").asLong();
         long measureFrom = t0 + w.settings.warmup().toNanos();

@@ -21,7 +21,7 @@ final class Stats {
     /** Counter names, in the order reports show them. */
     enum Counter {
         CONNECTED, CONNECT_FAILED, CLOSED, SENT, SEND_SKIPPED, ACKS, ACK_RECIPIENTS, ERRORS,
-        RECEIVED, UNIQUE, DUPLICATES, OUT_OF_ORDER, INVALID, UNEXPECTED, KICKED,
+        RECEIVED, UNIQUE, DUPLICATES, OUT_OF_ORDER, INVALID, UNEXPECTED, KICKED, MEMBERSHIP,
         MEASURED_SENT, MEASURED_RECEIVED;
 
         String key() {

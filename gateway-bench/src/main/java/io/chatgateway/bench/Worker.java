@@ -517,6 +517,27 @@ final class Worker implements ClientListener, AutoCloseable {
     }
 
     @Override
+    public void onMembership(BenchClient c) {
+        stats.increment(Counter.MEMBERSHIP);
+    }
+
+    /**
+     * Waits until the gateway has stopped announcing joins to this worker's connections (a room of M members costs
+     * M^2/2 {@code joined} frames to set up), so that the measurement does not pay for the setup.
+     */
+    void awaitQuiet(long maxNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + maxNanos;
+        long last = -1;
+        int quiet = 0;
+        while (System.nanoTime() < deadline && quiet < 2) {
+            long now = stats.get(Counter.MEMBERSHIP) + stats.get(Counter.RECEIVED);
+            quiet = now == last ? quiet + 1 : 0;
+            last = now;
+            Thread.sleep(500);
+        }
+    }
+
+    @Override
     public void onKicked(BenchClient c, String reason) {
         stats.increment(Counter.KICKED);
         Stats.count(stats.kicks, reason);
