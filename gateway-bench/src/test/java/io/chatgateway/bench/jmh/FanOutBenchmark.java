@@ -3,6 +3,8 @@ package io.chatgateway.bench.jmh;
 import io.chatgateway.Gateway;
 import io.chatgateway.GatewayConfig;
 import io.chatgateway.auth.DevelopmentAuthenticator;
+import io.chatgateway.pipeline.NotFoundHttpHandler;
+import io.chatgateway.session.Connection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -45,10 +47,14 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled", "-Xms1g", "-Xmx1g"})
 public class FanOutBenchmark {
     @Param({"100", "1000"})
     public int members;
+
+    /** Transport of the members (the publisher and the sender are TCP connections either way). */
+    @Param({"tcp", "ws"})
+    public String transport;
 
     private final List<EmbeddedChannel> channels = new ArrayList<>();
     private EmbeddedChannel publisher;
@@ -65,10 +71,25 @@ public class FanOutBenchmark {
             // Each its own id: channel groups and the registry key channels by id (EmbeddedChannel shares one).
             EmbeddedChannel ch = new EmbeddedChannel(DefaultChannelId.newInstance());
             ch.pipeline().addFirst("sink", Sink.INSTANCE);
-            ch.pipeline().addLast(gateway.tcpInitializer());
-            ch.pipeline().fireChannelActive();
-            ch.writeInbound(frame("{\"type\":\"auth\",\"token\":\"u" + i + "\"}"));
-            ch.writeInbound(frame("{\"type\":\"join\",\"room\":\"r\"}"));
+            if (i < 2 || transport.equals("tcp")) {
+                ch.pipeline().addLast(gateway.tcpInitializer());
+                ch.pipeline().fireChannelActive();
+                ch.writeInbound(frame("{\"type\":\"auth\",\"token\":\"u" + i + "\"}"));
+                ch.writeInbound(frame("{\"type\":\"join\",\"room\":\"r\"}"));
+            } else {
+                // A WebSocket member: upgrade with the token in the URL, then join through the router (a client
+                // frame would have to be masked; the join itself is not what is measured).
+                ch.pipeline().addLast(gateway.webSocketInitializer(NotFoundHttpHandler.INSTANCE));
+                ch.pipeline().fireChannelActive();
+                ch.writeInbound(Unpooled.copiedBuffer("GET /ws?token=u" + i + " HTTP/1.1\r\nHost: bench\r\n"
+                        + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", StandardCharsets.US_ASCII));
+                Connection c = Connection.of(ch);
+                if (c == null || !c.isAuthenticated()) {
+                    throw new IllegalStateException("WebSocket member " + i + " did not authenticate");
+                }
+                gateway.router().join(c, "r");
+            }
             channels.add(ch);
         }
         publisher = channels.get(0);
@@ -88,6 +109,14 @@ public class FanOutBenchmark {
         sendDirect();
         if (Sink.INSTANCE.writes - before != 2) {
             throw new IllegalStateException("a send made " + (Sink.INSTANCE.writes - before) + " writes, expected 2");
+        }
+    }
+
+    /** Runs what the handlers scheduled (flush-consolidation tasks), so no queue grows across iterations. */
+    @Setup(Level.Iteration)
+    public void runPendingTasks() {
+        for (EmbeddedChannel ch : channels) {
+            ch.runPendingTasks();
         }
     }
 

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled", "-Xms1g", "-Xmx1g"})
 public class FrameCodecBenchmark {
     private final FrameParser parser = new FrameParser(65_536, FrameParser.DEFAULT_MAX_DEPTH);
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
