@@ -54,6 +54,7 @@ final class CapacityScenario extends Scenario {
         l.add(new Options.Spec("rate", "0", "(not used: --samples and --interval decide the load)"));
         l.add(new Options.Spec("warmup", "0s", "(not used: the first step warms up)"));
         l.add(new Options.Spec("connections-per-user", "100", "connections sharing one user id (the gateway needs sessions=multi for > 1)"));
+        l.add(new Options.Spec("warmup-rounds", "1", "unmeasured rounds of publishes before the first step (JIT warm-up)"));
         l.add(new Options.Spec("start", "1000", "clients in the first step"));
         l.add(new Options.Spec("step", "1000", "clients added per step"));
         l.add(new Options.Spec("max", "15000", "most clients"));
@@ -181,29 +182,17 @@ final class CapacityScenario extends Scenario {
                 r.notes.add(stopReason);
                 break;
             }
-            run.timeline.phase("measure " + n);
-            long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
-            ObjectNode measure = object();
-            measure.put("action", "measure");
-            measure.put("t0", t0);
-            measure.put("samples", samples);
-            measure.put("interval_nanos", interval.toNanos());
-            run.cluster.release("step", measure);
-            long deadline = t0 + samples * interval.toNanos() + Math.max(limit.toNanos() * 8, TimeUnit.SECONDS.toNanos(5));
-            Map<String, Object> s;
-            Histogram completion;
-            for (;;) {
-                List<JsonNode> reports = run.cluster.await("measured", PHASE_TIMEOUT);
-                completion = Histograms.create();
-                s = judge(reports, completion, publishers * samples);
-                boolean done = (long) s.get("incomplete") == 0 || System.nanoTime() > deadline;
-                ObjectNode again = object();
-                again.put("again", !done);
-                run.cluster.release("measured", again);
-                if (done) {
-                    break;
+            if (n == start) {
+                int rounds = o.intValue("warmup-rounds", 0, 1000);
+                for (int i = 0; i < rounds; i++) {
+                    run.timeline.phase("warmup " + n);
+                    measure(run, samples, interval, limit, publishers, Histograms.create());
+                    run.cluster.await("step", PHASE_TIMEOUT);
                 }
             }
+            run.timeline.phase("measure " + n);
+            Histogram completion = Histograms.create();
+            Map<String, Object> s = measure(run, samples, interval, limit, publishers, completion);
             s.put("clients", held);
             double pv = completion.getTotalCount() == 0 ? Double.NaN
                     : Histograms.millis(completion.getValueAtPercentile(percentile));
@@ -260,6 +249,31 @@ final class CapacityScenario extends Scenario {
         messageChecks(r, t);
         r.checks.removeIf(c -> c.name().startsWith("connections lost") && t.get("closed") == 0);
         countsByReason(r, t);
+    }
+
+    /** One round: the publishers send, the workers report arrivals until every message is complete or late. */
+    private static Map<String, Object> measure(Run run, int samples, Duration interval, Duration limit,
+                                               int publishers, Histogram completion) throws Exception {
+        long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+        ObjectNode measure = object();
+        measure.put("action", "measure");
+        measure.put("t0", t0);
+        measure.put("samples", samples);
+        measure.put("interval_nanos", interval.toNanos());
+        run.cluster.release("step", measure);
+        long deadline = t0 + samples * interval.toNanos() + Math.max(limit.toNanos() * 8, TimeUnit.SECONDS.toNanos(5));
+        for (;;) {
+            List<JsonNode> reports = run.cluster.await("measured", PHASE_TIMEOUT);
+            completion.reset();
+            Map<String, Object> s = judge(reports, completion, publishers * samples);
+            boolean done = (long) s.get("incomplete") == 0 || System.nanoTime() > deadline;
+            ObjectNode again = object();
+            again.put("again", !done);
+            run.cluster.release("measured", again);
+            if (done) {
+                return s;
+            }
+        }
     }
 
     /** Time-to-last-member per message, merged over the workers; counts messages that did not reach everyone. */

@@ -75,22 +75,26 @@ abstract class MessageScenario extends Scenario {
         w.barrier("final", totals);
     }
 
-    /** This process's CPU time over the measuring window, read by a timer at its start and end. */
+    /**
+     * This process's CPU time and the deliveries it received over the measuring window, read by a timer at the
+     * window's start and end: the real-time delivery rate, which falls behind the asked rate when the system is
+     * saturated (latency then grows), and the CPU per delivery actually made.
+     */
     static final class CpuMark {
-        private final java.util.concurrent.CompletableFuture<Long> start = new java.util.concurrent.CompletableFuture<>();
-        private final java.util.concurrent.CompletableFuture<Long> end = new java.util.concurrent.CompletableFuture<>();
+        private final java.util.concurrent.CompletableFuture<long[]> start = new java.util.concurrent.CompletableFuture<>();
+        private final java.util.concurrent.CompletableFuture<long[]> end = new java.util.concurrent.CompletableFuture<>();
 
         CpuMark(Worker w, long fromNanos, long untilNanos) {
             long pid = ProcessHandle.current().pid();
             Thread t = new Thread(() -> {
                 try {
                     sleepUntil(fromNanos);
-                    start.complete(Limits.cpuNanos(pid));
+                    start.complete(new long[] {Limits.cpuNanos(pid), w.stats.get(Stats.Counter.RECEIVED)});
                     sleepUntil(untilNanos);
-                    end.complete(Limits.cpuNanos(pid));
+                    end.complete(new long[] {Limits.cpuNanos(pid), w.stats.get(Stats.Counter.RECEIVED)});
                 } catch (InterruptedException e) {
-                    start.complete(-1L);
-                    end.complete(-1L);
+                    start.complete(new long[] {-1, -1});
+                    end.complete(new long[] {-1, -1});
                 }
             }, "bench-cpu-mark");
             t.setDaemon(true);
@@ -100,11 +104,13 @@ abstract class MessageScenario extends Scenario {
         ObjectNode finish() throws InterruptedException {
             ObjectNode r = object();
             try {
-                long a = start.get(10, TimeUnit.SECONDS);
-                long b = end.get(10, TimeUnit.SECONDS);
-                r.put("cpu_nanos", a < 0 || b < 0 ? -1 : b - a);
+                long[] a = start.get(10, TimeUnit.SECONDS);
+                long[] b = end.get(10, TimeUnit.SECONDS);
+                r.put("cpu_nanos", a[0] < 0 || b[0] < 0 ? -1 : b[0] - a[0]);
+                r.put("received", b[1] - a[1]);
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 r.put("cpu_nanos", -1);
+                r.put("received", -1);
             }
             return r;
         }
@@ -138,9 +144,11 @@ abstract class MessageScenario extends Scenario {
         drain(run);
         List<JsonNode> finals = run.cluster.meet("final", PHASE_TIMEOUT, null);
         long benchCpu = 0;
+        long receivedInWindow = 0;
         for (JsonNode f : finals) {
             long c = f.path("measure_cpu").path("cpu_nanos").asLong(-1);
             benchCpu = benchCpu < 0 || c < 0 ? -1 : benchCpu + c;
+            receivedInWindow += f.path("measure_cpu").path("received").asLong(0);
         }
         Totals t = Totals.merge(finals);
         r.totals = t;
@@ -150,7 +158,12 @@ abstract class MessageScenario extends Scenario {
         r.row("connections", String.format(Locale.ROOT, "%,d ready of %,d (connect p99 %s)", ready, n,
                 ms(Histograms.millis(t.connect.getTotalCount() == 0 ? 0 : t.connect.getValueAtPercentile(99)))));
         metrics(run, r, t, seconds);
-        cpuRows(r, t.get("measured_received"), gatewayCpu, benchCpu, seconds);
+        double realTime = receivedInWindow / seconds;
+        r.metrics.put("received_per_second_in_window", Math.round(realTime));
+        r.row("in real time", String.format(Locale.ROOT, "%,.0f deliveries/s arrived during the window%s", realTime,
+                realTime < 0.95 * t.get("measured_received") / seconds
+                        ? " (behind the schedule: the system was saturated and latency grew)" : ""));
+        cpuRows(r, receivedInWindow, gatewayCpu, benchCpu, seconds);
         r.row("totals", String.format(Locale.ROOT, "sent %,d  acked %,d (recipients %,d)  delivered %,d unique",
                 t.get("sent"), t.get("acks"), t.get("ack_recipients"), t.get("unique")));
         connectChecks(r, t, n);

@@ -142,8 +142,9 @@ class EndToEndTest {
                 "--connections-per-user", "5");
         assertTrue(r.passed(), printed());
         assertEquals(20, r.metric("max_clients_under_limit"));
-        // step 1: 2 publishers x 3 messages to 9 others; step 2: to 19 others.
-        assertEquals(2 * 3 * 9 + 2 * 3 * 19, r.counter("unique"));
+        // A warm-up round and step 1: 2 publishers x 3 messages to 9 others each; step 2: to 19 others.
+        assertEquals(2 * (2 * 3 * 9) + 2 * 3 * 19, r.counter("unique"));
+        assertEquals(2, ((java.util.List<?>) r.extra.get("steps")).size());
     }
 
     @Test
