@@ -9,13 +9,18 @@ import io.chatgateway.session.ConnectionRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Writes frames to the connections of this node: one user's, one room's, or everyone's.
@@ -104,8 +109,16 @@ public final class LocalDelivery {
         }
     }
 
+    /**
+     * Writes to every member of the group. Members on the calling event loop are written at once; those on other
+     * event loops are gathered per loop and written by one task on each, instead of one task per member (which is
+     * what writing to a channel from outside its loop costs): a publish to a room of thousands spread over N loops
+     * hands N tasks across threads, not thousands. Order is kept: each loop runs the tasks of one publisher in the
+     * order they were submitted.
+     */
     private int writeToGroup(ChannelGroup group, ByteBuf frame, Channel exclude, String excludeUser) {
         int n = 0;
+        Map<EventLoop, List<Channel>> elsewhere = null;
         for (Channel ch : group) {
             if (ch == exclude) {
                 continue;
@@ -114,8 +127,37 @@ public final class LocalDelivery {
             if (c == null || !isRecipient(c) || (excludeUser != null && excludeUser.equals(c.user()))) {
                 continue;
             }
-            write(ch, frame);
+            EventLoop loop = ch.eventLoop();
+            if (loop.inEventLoop()) {
+                write(ch, frame);
+            } else {
+                if (elsewhere == null) {
+                    elsewhere = new IdentityHashMap<>(8);
+                }
+                elsewhere.computeIfAbsent(loop, l -> new ArrayList<>()).add(ch);
+            }
             n++;
+        }
+        if (elsewhere != null) {
+            for (Map.Entry<EventLoop, List<Channel>> e : elsewhere.entrySet()) {
+                List<Channel> channels = e.getValue();
+                ByteBuf shared = frame.retain();
+                try {
+                    e.getKey().execute(() -> {
+                        try {
+                            for (int i = 0; i < channels.size(); i++) {
+                                write(channels.get(i), shared);
+                            }
+                        } finally {
+                            shared.release();
+                        }
+                    });
+                } catch (RejectedExecutionException rejected) {
+                    // The loop is shutting down: its channels are closing and would fail the writes anyway.
+                    shared.release();
+                    metrics.writeFailure();
+                }
+            }
         }
         return n;
     }

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Starts a gateway with the recommended JVM flags, runs one bench scenario against it, and stops it.
+#
+#   gateway-bench/bench.sh <scenario> [bench options...]
+#   e.g. gateway-bench/bench.sh direct --connections 10000 --rate 50000 --out results/direct
+#
+# Build first: mvn -B -DskipTests package (from the repository root).
+# The gateway is configured the way a user would configure it, through GATEWAY_* variables; any GATEWAY_* variable
+# you set wins over the defaults below. Other knobs:
+#   GATEWAY_JAR        the gateway to run (default: gateway-server/target/gateway-server.jar), e.g. to compare builds
+#   GATEWAY_JAR        the gateway to run (default: gateway-server/target/gateway-server.jar), e.g. to compare builds
+#   GATEWAY_JVM_OPTS   JVM flags of the gateway (default: see below)
+#   BENCH_JVM_OPTS     JVM flags of the bench (default: -Xms1g -Xmx1g)
+#   BENCH_HTTP_PORT, BENCH_TCP_PORT   ports of the gateway (default 18080, 19090)
+#   BENCH_JFR=FILE     record a JFR profile of the gateway into FILE while the scenario runs
+#   BENCH_GATEWAY_LOG  where the gateway's log goes (default: gateway.log in the --out directory, else /tmp)
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+server_jar="${GATEWAY_JAR:-$root/gateway-server/target/gateway-server.jar}"
+bench_jar="$root/gateway-bench/target/gateway-bench.jar"
+scenario="${1:-}"
+if [[ -z "$scenario" || "$scenario" == -* ]]; then
+  echo "usage: $0 <connections|direct|room|capacity> [bench options...]" >&2
+  exit 2
+fi
+shift
+for jar in "$server_jar" "$bench_jar"; do
+  [[ -f "$jar" ]] || { echo "$jar is missing: run 'mvn -B -DskipTests package' in $root first" >&2; exit 2; }
+done
+
+http_port="${BENCH_HTTP_PORT:-18080}"
+tcp_port="${BENCH_TCP_PORT:-19090}"
+
+# Recommended gateway flags: a fixed, pre-touched heap (so RSS does not grow with the heap and per-connection
+# numbers are not blurred by heap resizing), G1, and NMT summary so the bench can read direct memory (jcmd).
+: "${GATEWAY_JVM_OPTS:=-Xms2g -Xmx2g -XX:+AlwaysPreTouch -XX:+UseG1GC -XX:NativeMemoryTracking=summary}"
+: "${BENCH_JVM_OPTS:=-Xms1g -Xmx1g}"
+
+# The gateway as a user would run it for a load test on one machine.
+export GATEWAY_BIND="${GATEWAY_BIND:-127.0.0.1}"
+export GATEWAY_HTTP_PORT="$http_port" GATEWAY_TCP_PORT="$tcp_port"
+if [[ "$scenario" == capacity ]]; then
+  # The capacity scenario shares one user between 100 connections (see its --help).
+  export GATEWAY_SESSIONS="${GATEWAY_SESSIONS:-multi}"
+  export GATEWAY_MAX_SESSIONS_PER_USER="${GATEWAY_MAX_SESSIONS_PER_USER:-1000}"
+fi
+
+target="ws://127.0.0.1:$http_port/ws"
+for arg in "$@"; do
+  case "$arg" in
+    --transport=tcp|tcp) target="tcp://127.0.0.1:$tcp_port" ;;
+  esac
+done
+
+out_dir=""
+prev=""
+for arg in "$@"; do
+  [[ "$prev" == "--out" ]] && out_dir="$arg"
+  [[ "$arg" == --out=* ]] && out_dir="${arg#--out=}"
+  prev="$arg"
+done
+log="${BENCH_GATEWAY_LOG:-${out_dir:+$out_dir/gateway.log}}"
+log="${log:-/tmp/gateway-bench-gateway.$$.log}"
+mkdir -p "$(dirname "$log")"
+
+jfr_opts=()
+if [[ -n "${BENCH_JFR:-}" ]]; then
+  jfr_opts=("-XX:StartFlightRecording=filename=${BENCH_JFR},settings=profile,dumponexit=true")
+fi
+
+# shellcheck disable=SC2086
+java $GATEWAY_JVM_OPTS "${jfr_opts[@]}" -jar "$server_jar" >"$log" 2>&1 &
+gateway_pid=$!
+stop_gateway() {
+  if kill -0 "$gateway_pid" 2>/dev/null; then
+    kill -TERM "$gateway_pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$gateway_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$gateway_pid" 2>/dev/null || true
+  fi
+}
+trap stop_gateway EXIT
+
+listening=""
+for _ in $(seq 1 300); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; then listening=yes; break; fi
+  kill -0 "$gateway_pid" 2>/dev/null || { echo "the gateway did not start; its log:" >&2; cat "$log" >&2; exit 3; }
+  sleep 0.1
+done
+[[ -n "$listening" ]] || { echo "the gateway did not listen on port $http_port within 30 s; log: $log" >&2; exit 3; }
+echo "gateway pid $gateway_pid ($GATEWAY_JVM_OPTS), log $log"
+
+# shellcheck disable=SC2086
+set +e
+java $BENCH_JVM_OPTS -jar "$bench_jar" "$scenario" --target "$target" --server-pid "$gateway_pid" "$@"
+status=$?
+set -e
+exit $status

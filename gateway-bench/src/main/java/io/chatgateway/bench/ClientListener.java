@@ -1,0 +1,40 @@
+package io.chatgateway.bench;
+
+/**
+ * What a scenario hears from its connections. Called on the connection's event loop; implementations keep to
+ * counters and histograms that tolerate concurrent writers.
+ */
+interface ClientListener {
+    /** The connection is authenticated. */
+    default void onWelcome(BenchClient c, long nowNanos) {
+    }
+
+    /** Could not connect or authenticate; {@code reason} is short and stable (it is counted by reason). */
+    default void onConnectFailed(BenchClient c, String reason) {
+    }
+
+    /** A {@code message}; the scanner holds its fields. */
+    default void onMessage(BenchClient c, FrameScanner frame, long nowNanos) {
+    }
+
+    default void onAck(BenchClient c, long recipients, long nowNanos) {
+    }
+
+    default void onError(BenchClient c, String code) {
+    }
+
+    /** A {@code joined} or {@code left} announcement. */
+    default void onMembership(BenchClient c) {
+    }
+
+    default void onKicked(BenchClient c, String reason) {
+    }
+
+    /** A frame the bench did not expect (unknown type, malformed JSON, binary). */
+    default void onUnexpected(BenchClient c, String what) {
+    }
+
+    /** An authenticated connection closed. */
+    default void onClosed(BenchClient c) {
+    }
+}

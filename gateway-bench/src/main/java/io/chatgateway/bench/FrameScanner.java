@@ -1,0 +1,351 @@
+package io.chatgateway.bench;
+
+import io.netty.buffer.ByteBuf;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads the few fields of a gateway frame that the bench needs, straight from the buffer and without building a
+ * tree: the frame {@code type}, {@code recipients} of an {@code ack}, {@code code} of an {@code error},
+ * {@code reason} of a {@code kicked}, {@code heartbeat} of a {@code welcome}, and the bench's own numbers inside a
+ * message {@code body}: {@code s} (sender), {@code q} (sequence) and {@code t} (intended send time). Field order
+ * does not matter; unknown fields and values of any shape are skipped. The bench shares the machine's cores with
+ * the gateway, so the cost of reading a frame is kept to one pass over its bytes.
+ *
+ * <p>Not thread-safe: one scanner per event loop (the results are fields, overwritten by the next scan).
+ */
+public final class FrameScanner {
+    /** Frame types of the protocol; {@link #OTHER} for anything else. */
+    public enum Type { WELCOME, MESSAGE, ACK, ERROR, PONG, PRESENCE, JOINED, LEFT, KICKED, OTHER }
+
+    private static final byte[] K_TYPE = ascii("type");
+    private static final byte[] K_RECIPIENTS = ascii("recipients");
+    private static final byte[] K_CODE = ascii("code");
+    private static final byte[] K_REASON = ascii("reason");
+    private static final byte[] K_HEARTBEAT = ascii("heartbeat");
+    private static final byte[] K_BODY = ascii("body");
+    private static final Type[] TYPES = Type.values();
+    private static final byte[][] TYPE_NAMES = new byte[TYPES.length][];
+
+    static {
+        for (Type t : TYPES) {
+            TYPE_NAMES[t.ordinal()] = ascii(t.name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    private ByteBuf buf;
+    private int pos;
+    private int end;
+
+    // Results of the last scan.
+    private Type type;
+    private long recipients;
+    private String code;
+    private String reason;
+    private long heartbeat;
+    private boolean hasBody;
+    private long sender;
+    private long sequence;
+    private long intendedNanos;
+
+    /**
+     * Scans one frame (the readable bytes of {@code frame}; its indexes are not moved).
+     *
+     * @return {@code false} when the frame is not a JSON object; the fields are then meaningless
+     */
+    public boolean scan(ByteBuf frame) {
+        buf = frame;
+        pos = frame.readerIndex();
+        end = frame.writerIndex();
+        type = Type.OTHER;
+        recipients = -1;
+        code = null;
+        reason = null;
+        heartbeat = -1;
+        hasBody = false;
+        sender = -1;
+        sequence = -1;
+        intendedNanos = -1;
+        try {
+            skipWhitespace();
+            if (next() != '{') {
+                return false;
+            }
+            skipWhitespace();
+            if (peek() == '}') {
+                return true;
+            }
+            for (;;) {
+                int keyStart = readStringBounds();
+                int keyEnd = pos - 1;
+                expectColon();
+                if (matches(keyStart, keyEnd, K_TYPE) && peek() == '"') {
+                    type = readType();
+                } else if (matches(keyStart, keyEnd, K_RECIPIENTS)) {
+                    recipients = readLong();
+                } else if (matches(keyStart, keyEnd, K_HEARTBEAT)) {
+                    heartbeat = readLong();
+                } else if (matches(keyStart, keyEnd, K_CODE) && peek() == '"') {
+                    code = readString();
+                } else if (matches(keyStart, keyEnd, K_REASON) && peek() == '"') {
+                    reason = readString();
+                } else if (matches(keyStart, keyEnd, K_BODY) && peek() == '{') {
+                    readBody();
+                } else {
+                    skipValue();
+                }
+                skipWhitespace();
+                byte c = next();
+                if (c == '}') {
+                    return true;
+                }
+                if (c != ',') {
+                    return false;
+                }
+                skipWhitespace();
+            }
+        } catch (Malformed e) {
+            return false;
+        } finally {
+            buf = null;
+        }
+    }
+
+    public Type type() {
+        return type;
+    }
+
+    /** {@code recipients} of an ack, or -1. */
+    public long recipients() {
+        return recipients;
+    }
+
+    /** {@code code} of an error, or {@code null}. */
+    public String code() {
+        return code;
+    }
+
+    /** {@code reason} of a kicked, or {@code null}. */
+    public String reason() {
+        return reason;
+    }
+
+    /** {@code heartbeat} of a welcome in seconds, or -1. */
+    public long heartbeat() {
+        return heartbeat;
+    }
+
+    /** {@code true} when the frame had a body object with all three of the bench's numbers. */
+    public boolean hasBenchBody() {
+        return hasBody && sender >= 0 && sequence >= 0 && intendedNanos != -1;
+    }
+
+    public long sender() {
+        return sender;
+    }
+
+    public long sequence() {
+        return sequence;
+    }
+
+    public long intendedNanos() {
+        return intendedNanos;
+    }
+
+    // ---- the body: {"s":..,"q":..,"t":..} plus anything else
+
+    private void readBody() {
+        hasBody = true;
+        next(); // '{'
+        skipWhitespace();
+        if (peek() == '}') {
+            pos++;
+            return;
+        }
+        for (;;) {
+            int keyStart = readStringBounds();
+            int keyEnd = pos - 1;
+            expectColon();
+            if (keyEnd - keyStart == 1 && isNumberStart(peek())) {
+                byte k = buf.getByte(keyStart);
+                if (k == 's') {
+                    sender = readLong();
+                } else if (k == 'q') {
+                    sequence = readLong();
+                } else if (k == 't') {
+                    intendedNanos = readLong();
+                } else {
+                    skipValue();
+                }
+            } else {
+                skipValue();
+            }
+            skipWhitespace();
+            byte c = next();
+            if (c == '}') {
+                return;
+            }
+            if (c != ',') {
+                throw Malformed.INSTANCE;
+            }
+            skipWhitespace();
+        }
+    }
+
+    // ---- tokens
+
+    private Type readType() {
+        int start = readStringBounds();
+        int stop = pos - 1;
+        for (int i = 0; i < TYPE_NAMES.length - 1; i++) {
+            if (matches(start, stop, TYPE_NAMES[i])) {
+                return TYPES[i];
+            }
+        }
+        return Type.OTHER;
+    }
+
+    /** Reads a string; returns the index of its first content byte, leaves {@code pos} after the closing quote. */
+    private int readStringBounds() {
+        if (next() != '"') {
+            throw Malformed.INSTANCE;
+        }
+        int start = pos;
+        for (;;) {
+            byte c = next();
+            if (c == '"') {
+                return start;
+            }
+            if (c == '\\') {
+                next();
+            }
+        }
+    }
+
+    private String readString() {
+        int start = readStringBounds();
+        return buf.toString(start, pos - 1 - start, StandardCharsets.UTF_8);
+    }
+
+    private long readLong() {
+        skipWhitespace();
+        boolean negative = false;
+        if (peek() == '-') {
+            negative = true;
+            pos++;
+        }
+        long v = 0;
+        int digits = 0;
+        while (pos < end) {
+            byte c = buf.getByte(pos);
+            if (c < '0' || c > '9') {
+                break;
+            }
+            v = v * 10 + (c - '0');
+            digits++;
+            pos++;
+        }
+        if (digits == 0) {
+            throw Malformed.INSTANCE;
+        }
+        if (pos < end) {
+            byte c = buf.getByte(pos);
+            if (c == '.' || c == 'e' || c == 'E') {
+                skipValue(); // not an integer: skip the rest, keep what was read
+            }
+        }
+        return negative ? -v : v;
+    }
+
+    private void skipValue() {
+        skipWhitespace();
+        byte c = peek();
+        if (c == '"') {
+            readStringBounds();
+        } else if (c == '{' || c == '[') {
+            int depth = 0;
+            do {
+                byte b = next();
+                if (b == '"') {
+                    pos--;
+                    readStringBounds();
+                } else if (b == '{' || b == '[') {
+                    depth++;
+                } else if (b == '}' || b == ']') {
+                    depth--;
+                }
+            } while (depth > 0);
+        } else {
+            // number, true, false, null
+            while (pos < end) {
+                byte b = buf.getByte(pos);
+                if (b == ',' || b == '}' || b == ']' || b == ' ' || b == '\t' || b == '\n' || b == '\r') {
+                    break;
+                }
+                pos++;
+            }
+        }
+    }
+
+    private void expectColon() {
+        skipWhitespace();
+        if (next() != ':') {
+            throw Malformed.INSTANCE;
+        }
+        skipWhitespace();
+    }
+
+    private void skipWhitespace() {
+        while (pos < end) {
+            byte c = buf.getByte(pos);
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                return;
+            }
+            pos++;
+        }
+    }
+
+    private byte peek() {
+        if (pos >= end) {
+            throw Malformed.INSTANCE;
+        }
+        return buf.getByte(pos);
+    }
+
+    private byte next() {
+        if (pos >= end) {
+            throw Malformed.INSTANCE;
+        }
+        return buf.getByte(pos++);
+    }
+
+    private boolean matches(int start, int stop, byte[] name) {
+        if (stop - start != name.length) {
+            return false;
+        }
+        for (int i = 0; i < name.length; i++) {
+            if (buf.getByte(start + i) != name[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isNumberStart(byte c) {
+        return c == '-' || (c >= '0' && c <= '9');
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Thrown inside the scanner only; carries no stack trace. */
+    private static final class Malformed extends RuntimeException {
+        static final Malformed INSTANCE = new Malformed();
+        private static final long serialVersionUID = 1L;
+
+        private Malformed() {
+            super("malformed frame", null, false, false);
+        }
+    }
+}

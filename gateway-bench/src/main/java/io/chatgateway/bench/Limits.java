@@ -1,0 +1,80 @@
+package io.chatgateway.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The limits of this machine that decide how many connections one bench process can hold. */
+final class Limits {
+    /** File descriptors a bench process keeps for itself (jars, epoll, pipes, the JVM). */
+    static final int RESERVED_FDS = 300;
+
+    private Limits() {
+    }
+
+    /** The open-files limit of this process (ulimit -n), or 1024 when it cannot be read. */
+    static long maxFileDescriptors() {
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.UnixOperatingSystemMXBean) {
+            return ((com.sun.management.UnixOperatingSystemMXBean) os).getMaxFileDescriptorCount();
+        }
+        return 1024;
+    }
+
+    /** Connections one process can hold. */
+    static int connectionsPerProcess() {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, maxFileDescriptors() - RESERVED_FDS));
+    }
+
+    /** The ephemeral port range, e.g. {@code 32768-60999}, or {@code unknown}. */
+    static String ephemeralPorts() {
+        try {
+            return Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().replaceAll("\\s+", "-");
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** Number of ephemeral ports, or 28,232 (Linux's default range) when unknown. */
+    static int ephemeralPortCount() {
+        String r = ephemeralPorts();
+        try {
+            String[] p = r.split("-");
+            return Integer.parseInt(p[1]) - Integer.parseInt(p[0]) + 1;
+        } catch (RuntimeException e) {
+            return 28_232;
+        }
+    }
+
+    /**
+     * CPU time (user + system) a process has used, in nanoseconds, from {@code /proc/PID/stat}; -1 when unknown.
+     * Measured per message this cost does not depend on what else the machine runs, unlike throughput on a shared
+     * machine, so it is what the bench reports to tell how far dedicated cores would go.
+     */
+    static long cpuNanos(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // Fields after the command name, which is in parentheses and may contain spaces.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+            return ticks * (1_000_000_000L / CLOCK_TICKS);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** USER_HZ: Linux reports process times in 1/100 s on every mainstream architecture. */
+    static final long CLOCK_TICKS = 100;
+
+    /** The 1-minute load average and the others, as {@code uptime} shows them. */
+    static String loadAverage() {
+        try {
+            String[] p = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return p[0] + " " + p[1] + " " + p[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+}

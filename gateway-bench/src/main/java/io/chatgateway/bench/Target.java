@@ -1,0 +1,70 @@
+package io.chatgateway.bench;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Locale;
+
+/**
+ * Where the bench connects: a WebSocket URI ({@code ws://host:port/ws}) or a TCP address ({@code tcp://host:port}).
+ *
+ * @param transport {@code ws} or {@code tcp}
+ * @param uri       the WebSocket URI (path and all) for {@code ws}; {@code tcp://host:port} for {@code tcp}
+ */
+public record Target(String transport, String host, int port, URI uri) {
+    public static final String WS = "ws";
+    public static final String TCP = "tcp";
+
+    /**
+     * @param target    {@code ws://host:port/path}, {@code tcp://host:port} or {@code host:port}
+     * @param transport {@code ws}, {@code tcp} or {@code null} to take it from the target's scheme
+     */
+    public static Target parse(String target, String transport) throws Options.UsageException {
+        String t = transport == null ? null : transport.toLowerCase(Locale.ROOT);
+        if (t != null && !t.equals(WS) && !t.equals(TCP)) {
+            throw new Options.UsageException("--transport: " + transport + " (expected: ws or tcp)");
+        }
+        String s = target.trim();
+        if (!s.contains("://")) {
+            s = (t == null ? WS : t) + "://" + s;
+        }
+        URI uri;
+        try {
+            uri = URI.create(s);
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException("--target: " + target + " (expected: ws://host:port/ws or tcp://host:port)");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals(WS) && !scheme.equals(TCP)) {
+            throw new Options.UsageException("--target: " + target + " (scheme must be ws or tcp; wss is not supported)");
+        }
+        if (t != null && !t.equals(scheme)) {
+            throw new Options.UsageException("--transport " + t + " does not match --target " + target);
+        }
+        if (uri.getHost() == null || uri.getPort() <= 0) {
+            throw new Options.UsageException("--target: " + target + " (expected a host and a port)");
+        }
+        if (scheme.equals(WS) && (uri.getPath() == null || uri.getPath().isEmpty())) {
+            uri = URI.create("ws://" + uri.getHost() + ":" + uri.getPort() + "/ws");
+        }
+        return new Target(scheme, uri.getHost(), uri.getPort(), uri);
+    }
+
+    public boolean isWebSocket() {
+        return WS.equals(transport);
+    }
+
+    /** {@code true} for a loopback host, where the bench can spread its sockets over 127.0.0.x source addresses. */
+    public boolean isLoopback() {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return uri.toString();
+    }
+}

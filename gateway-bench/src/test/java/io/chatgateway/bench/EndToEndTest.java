@@ -1,0 +1,170 @@
+package io.chatgateway.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chatgateway.server.GatewayServer;
+import io.chatgateway.server.config.ServerConfig;
+import io.chatgateway.server.config.Setting;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Short runs of every scenario against a real gateway started in this JVM on ephemeral ports. They check that the
+ * bench's accounting adds up against a correct gateway (everything acknowledged is delivered, once, in order) and
+ * that its outputs are written; they never assert speed.
+ */
+@Timeout(120)
+class EndToEndTest {
+    private GatewayServer server;
+    private final ByteArrayOutputStream output = new ByteArrayOutputStream();
+
+    private void startGateway(Map<Setting, String> overrides) throws Exception {
+        Map<Setting, String> s = new EnumMap<>(Setting.class);
+        s.put(Setting.HTTP_PORT, "0");
+        s.put(Setting.TCP_PORT, "0");
+        s.put(Setting.BIND, "127.0.0.1");
+        s.put(Setting.SHUTDOWN_TIMEOUT_SECONDS, "5");
+        s.putAll(overrides);
+        server = new GatewayServer(ServerConfig.of(s)).start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private String ws() {
+        return "ws://127.0.0.1:" + server.httpPort() + "/ws";
+    }
+
+    private String tcp() {
+        return "tcp://127.0.0.1:" + server.tcpPort();
+    }
+
+    private Result bench(String... args) throws Exception {
+        List<String> a = new ArrayList<>(List.of(args));
+        a.add("--quiet");
+        PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8);
+        Result r = Bench.run(a, out, out);
+        return r;
+    }
+
+    private String printed() {
+        return output.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void directMessagesOverWebSocketAreAllDeliveredOnceAndInOrder() throws Exception {
+        startGateway(Map.of());
+        Result r = bench("direct", "--target", ws(), "--connections", "20", "--rate", "400", "--warmup", "0s",
+                "--duration", "1s", "--connect-rate", "0");
+        assertTrue(r.passed(), printed());
+        long sent = r.counter("sent");
+        assertTrue(sent >= 300, "sent " + sent + "\n" + printed());
+        assertEquals(sent, r.counter("acks"));
+        assertEquals(sent, r.counter("ack_recipients"));
+        assertEquals(sent, r.counter("unique"));
+        assertEquals(0, r.counter("duplicates"));
+        assertEquals(0, r.counter("out_of_order"));
+        assertEquals(20, r.counter("connected"));
+        assertEquals(r.counter("measured_received"), r.histograms().get("latency").getTotalCount());
+        assertTrue(printed().contains("result: PASSED"), printed());
+    }
+
+    @Test
+    void directMessagesOverTcpFromTwoProcessesMergeIntoOneResult() throws Exception {
+        startGateway(Map.of());
+        Result r = bench("direct", "--target", tcp(), "--connections", "20", "--rate", "200", "--warmup", "0s",
+                "--duration", "1s", "--processes", "2", "--threads", "1", "--auth", "frame");
+        assertTrue(r.passed(), printed());
+        assertEquals(20, r.counter("connected"));
+        assertTrue(r.counter("sent") >= 150, printed());
+        assertEquals(r.counter("sent"), r.counter("unique"));
+        assertEquals(2, r.environment.get("processes"));
+    }
+
+    @Test
+    void roomPublishesFanOutToEveryOtherMember() throws Exception {
+        startGateway(Map.of());
+        Result r = bench("room", "--target", ws(), "--rooms", "2", "--members", "10", "--publishers", "2",
+                "--rate", "40", "--warmup", "0s", "--duration", "1s", "--auth", "handshake");
+        assertTrue(r.passed(), printed());
+        long publishes = r.counter("sent");
+        assertTrue(publishes >= 30, printed());
+        assertEquals(publishes * 9, r.counter("ack_recipients"), "each publish reaches the 9 other members");
+        assertEquals(publishes * 9, r.counter("unique"));
+    }
+
+    @Test
+    void connectionsAreHeldAndTheReportIsWritten(@TempDir Path out) throws Exception {
+        startGateway(Map.of());
+        Result r = bench("connections", "--target", ws(), "--connections", "50", "--connect-rate", "500",
+                "--duration", "1s", "--settle", "0s", "--server-pid", Long.toString(ProcessHandle.current().pid()),
+                "--out", out.toString());
+        assertTrue(r.passed(), printed());
+        assertEquals(50L, r.metric("held_after_idle"));
+        assertEquals(50, r.histograms().get("connect_latency").getTotalCount());
+        JsonNode json = Cluster.JSON.readTree(out.resolve("results.json").toFile());
+        assertEquals("connections", json.get("scenario").asText());
+        assertTrue(json.get("passed").asBoolean());
+        assertTrue(json.get("memory").get("with_connections").get("heap_used_bytes").asLong() > 0, json.toString());
+        assertTrue(json.get("memory").get("with_connections").get("rss_bytes").asLong() > 0, json.toString());
+        assertTrue(json.get("environment").has("load_start"));
+        String hgrm = Files.readString(out.resolve("connect_latency.hgrm"));
+        assertTrue(hgrm.contains("#[Max     ="), hgrm);
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("<svg") && html.contains("latency by percentile"), "charts are inline SVG");
+        assertTrue(!html.contains("http://") || html.indexOf("http://") == html.indexOf("http://www.w3.org/2000/svg"),
+                "the report loads nothing from the network");
+    }
+
+    @Test
+    void capacityStepsUpUntilTheLimitOrTheMaximum() throws Exception {
+        startGateway(Map.of(Setting.SESSIONS, "multi", Setting.MAX_SESSIONS_PER_USER, "10"));
+        Result r = bench("capacity", "--target", ws(), "--start", "10", "--step", "10", "--max", "20",
+                "--publishers", "2", "--samples", "3", "--interval", "100ms", "--limit", "5s",
+                "--connections-per-user", "5");
+        assertTrue(r.passed(), printed());
+        assertEquals(20, r.metric("max_clients_under_limit"));
+        // A warm-up round and step 1: 2 publishers x 3 messages to 9 others each; step 2: to 19 others.
+        assertEquals(2 * (2 * 3 * 9) + 2 * 3 * 19, r.counter("unique"));
+        assertEquals(2, ((java.util.List<?>) r.extra.get("steps")).size());
+    }
+
+    @Test
+    void capacitySaysWhatToDoWhenTheGatewayReplacesSessions() throws Exception {
+        startGateway(Map.of());
+        Result r = bench("capacity", "--target", ws(), "--start", "10", "--step", "10", "--max", "10",
+                "--publishers", "2", "--samples", "1", "--interval", "100ms", "--connections-per-user", "5");
+        assertTrue(!r.passed(), printed());
+        assertTrue(printed().contains("sessions=multi"), printed());
+    }
+
+    @Test
+    void aBadCommandLineIsAUsageErrorThatSaysWhy() {
+        Options.UsageException e = org.junit.jupiter.api.Assertions.assertThrows(Options.UsageException.class,
+                () -> bench("direct", "--connections", "3"));
+        assertTrue(e.getMessage().contains("even"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(Options.UsageException.class,
+                () -> bench("direct", "--connections", "100000", "--processes", "1"));
+        assertTrue(e.getMessage().contains("ulimit -n"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(Options.UsageException.class, () -> bench("nosuch"));
+        assertTrue(e.getMessage().contains("unknown scenario"), e.getMessage());
+    }
+}

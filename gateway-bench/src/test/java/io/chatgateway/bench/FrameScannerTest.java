@@ -1,0 +1,108 @@
+package io.chatgateway.bench;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FrameScannerTest {
+    private final FrameScanner scanner = new FrameScanner();
+
+    private boolean scan(String json) {
+        ByteBuf b = Unpooled.copiedBuffer(json, StandardCharsets.UTF_8);
+        try {
+            int reader = b.readerIndex();
+            boolean ok = scanner.scan(b);
+            assertEquals(reader, b.readerIndex(), "the scanner must not move the buffer's indexes");
+            return ok;
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void readsTheBenchBodyOfAMessageWhateverTheFieldOrder() {
+        assertTrue(scan("{\"type\":\"message\",\"mid\":\"n1-a\",\"from\":\"u1\",\"to\":\"u2\","
+                + "\"body\":{\"s\":12,\"q\":345,\"t\":987654321012},\"ts\":1700000000000}"));
+        assertEquals(FrameScanner.Type.MESSAGE, scanner.type());
+        assertTrue(scanner.hasBenchBody());
+        assertEquals(12, scanner.sender());
+        assertEquals(345, scanner.sequence());
+        assertEquals(987654321012L, scanner.intendedNanos());
+
+        assertTrue(scan(" { \"body\" : { \"p\" : \"x}\\\"{\" , \"t\" : -5 , \"q\" : 0 , \"s\" : 3 , \"x\":[1,{\"s\":9}] } ,"
+                + " \"nested\": {\"type\":\"ack\"}, \"type\" : \"message\" } "));
+        assertEquals(FrameScanner.Type.MESSAGE, scanner.type());
+        assertEquals(3, scanner.sender());
+        assertEquals(0, scanner.sequence());
+        assertEquals(-5, scanner.intendedNanos());
+    }
+
+    @Test
+    void readsTheFieldsOfOtherFrames() {
+        assertTrue(scan("{\"type\":\"welcome\",\"user\":\"u\\\"1\",\"conn\":\"n.1\",\"heartbeat\":60}"));
+        assertEquals(FrameScanner.Type.WELCOME, scanner.type());
+        assertEquals(60, scanner.heartbeat());
+
+        assertTrue(scan("{\"type\":\"ack\",\"id\":\"7\",\"recipients\":999,\"mid\":\"x-1\"}"));
+        assertEquals(FrameScanner.Type.ACK, scanner.type());
+        assertEquals(999, scanner.recipients());
+
+        assertTrue(scan("{\"type\":\"error\",\"code\":\"rate_limited\",\"message\":\"slow down\"}"));
+        assertEquals(FrameScanner.Type.ERROR, scanner.type());
+        assertEquals("rate_limited", scanner.code());
+
+        assertTrue(scan("{\"type\":\"kicked\",\"reason\":\"slow_consumer\"}"));
+        assertEquals(FrameScanner.Type.KICKED, scanner.type());
+        assertEquals("slow_consumer", scanner.reason());
+
+        assertTrue(scan("{\"type\":\"joined\",\"room\":\"r\",\"user\":\"u\"}"));
+        assertEquals(FrameScanner.Type.JOINED, scanner.type());
+        assertTrue(scan("{\"type\":\"presence\",\"users\":[\"a\",\"b\"],\"truncated\":true}"));
+        assertEquals(FrameScanner.Type.PRESENCE, scanner.type());
+    }
+
+    @Test
+    void anUnknownTypeIsOther() {
+        assertTrue(scan("{\"type\":\"welcomex\"}"));
+        assertEquals(FrameScanner.Type.OTHER, scanner.type());
+        assertTrue(scan("{\"type\":\"other\"}"));
+        assertEquals(FrameScanner.Type.OTHER, scanner.type());
+        assertTrue(scan("{}"));
+        assertEquals(FrameScanner.Type.OTHER, scanner.type());
+    }
+
+    @Test
+    void aMessageWithoutTheBenchNumbersHasNoBenchBody() {
+        assertTrue(scan("{\"type\":\"message\",\"body\":\"hello\"}"));
+        assertFalse(scanner.hasBenchBody());
+        assertTrue(scan("{\"type\":\"message\",\"body\":{\"s\":1,\"q\":2}}"));
+        assertFalse(scanner.hasBenchBody());
+        assertTrue(scan("{\"type\":\"message\",\"body\":{\"s\":\"1\",\"q\":2,\"t\":3}}"));
+        assertFalse(scanner.hasBenchBody());
+    }
+
+    @Test
+    void malformedInputIsReportedNotThrown() {
+        assertFalse(scan(""));
+        assertFalse(scan("[1,2]"));
+        assertFalse(scan("{\"type\":\"ack\""));
+        assertFalse(scan("{\"type\" \"ack\"}"));
+        assertFalse(scan("{\"type\":\"message\",\"body\":{\"s\":1,"));
+        assertFalse(scan("{\"recipients\":x}"));
+    }
+
+    @Test
+    void startsEveryScanAfresh() {
+        assertTrue(scan("{\"type\":\"error\",\"code\":\"x\"}"));
+        assertTrue(scan("{\"type\":\"pong\"}"));
+        assertNull(scanner.code());
+        assertEquals(-1, scanner.recipients());
+    }
+}
