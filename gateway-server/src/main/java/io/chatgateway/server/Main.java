@@ -2,6 +2,7 @@ package io.chatgateway.server;
 
 import io.chatgateway.server.config.ConfigException;
 import io.chatgateway.server.config.ConfigLoader;
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,13 @@ public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
     private Main() {
+    }
+
+    /** logback.xml reads GATEWAY_LOG_LEVEL at start-up; the setting may also come from a file or a flag. */
+    private static void applyLogLevel(String level) {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext) {
+            ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger("io.chatgateway").setLevel(Level.toLevel(level));
+        }
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -33,6 +41,7 @@ public final class Main {
             System.out.print(ConfigLoader.usage());
             return;
         }
+        applyLogLevel(loaded.config().logLevel());
         loaded.warnings().forEach(w -> log.warn("Configuration: {}", w));
 
         GatewayServer server = new GatewayServer(loaded.config());

@@ -34,6 +34,7 @@ public final class ServerConfig {
     private final int ioThreads;
     private final String transport;
     private final Duration shutdownTimeout;
+    private final String logLevel;
     private final String redisUri;
     private final String clusterName;
     private final Duration clusterLease;
@@ -52,6 +53,8 @@ public final class ServerConfig {
         this.ioThreads = integer(Setting.IO_THREADS, 0, 1024, problems);
         this.transport = oneOf(Setting.TRANSPORT, problems, "auto", "epoll", "nio");
         this.shutdownTimeout = Duration.ofSeconds(integer(Setting.SHUTDOWN_TIMEOUT_SECONDS, 1, 3600, problems));
+        this.logLevel = oneOf(Setting.LOG_LEVEL, problems, "trace", "debug", "info", "warn", "error")
+                .toUpperCase(Locale.ROOT);
         this.redisUri = redisUri(problems);
         this.clusterName = clusterName(problems);
         this.clusterLease = Duration.ofMillis(integer(Setting.CLUSTER_LEASE_MS, 300, 3_600_000, problems));
@@ -143,6 +146,11 @@ public final class ServerConfig {
 
     public Duration shutdownTimeout() {
         return shutdownTimeout;
+    }
+
+    /** Level of the gateway's own loggers ({@code io.chatgateway}), upper case, e.g. {@code INFO}. */
+    public String logLevel() {
+        return logLevel;
     }
 
     /** The Redis URI of cluster mode, or {@code null} for a single node. */

@@ -39,6 +39,7 @@ public enum Setting {
     TRANSPORT("transport", "auto", "auto (native epoll when available, else NIO), epoll or nio."),
     SHUTDOWN_TIMEOUT_SECONDS("shutdown-timeout-seconds", "10",
             "On SIGTERM, how long connections get to close after kicked shutdown."),
+    LOG_LEVEL("log-level", "INFO", "Level of the gateway's own loggers: TRACE, DEBUG, INFO, WARN or ERROR (Netty stays at WARN)."),
     ADMIN_TOKEN("admin-token", null,
             "Bearer token of the admin API under /api/ (use 32+ random characters). Unset or empty: the API is off."),
 

@@ -129,4 +129,13 @@ class ConfigLoaderTest {
         assertEquals(Setting.MAX_SESSIONS_PER_USER, Setting.byEnv("GATEWAY_MAX_SESSIONS_PER_USER"));
         assertEquals(Setting.JWT_SECRET, Setting.byKey("jwt-secret"));
     }
+
+    @Test
+    void logLevelIsASettingLikeAnyOtherSoItsVariableIsNotReportedAsUnknown() throws Exception {
+        ConfigLoader.Loaded loaded = ConfigLoader.load(List.of(), Map.of("GATEWAY_LOG_LEVEL", "debug"));
+        assertTrue(loaded.warnings().isEmpty(), loaded.warnings()::toString);
+        assertEquals("DEBUG", loaded.config().logLevel());
+        assertEquals("INFO", load(List.of(), Map.of()).logLevel());
+        assertTrue(problems(List.of("--log-level=loud"), Map.of()).get(0).startsWith("--log-level: loud"));
+    }
 }
