@@ -45,7 +45,7 @@ public final class Bench {
         result.options.remove("jwt-secret");
         result.environment = environment(settings);
         out.printf("gateway-bench %s -> %s (%s, %s), %,d connections, %d process(es) x %d thread(s), "
-                        + "%d source address(es); load average %s%n", scenario.name(), settings.target(),
+                        + "%d source address(es); load average %s%n", scenario.name(), settings.targetList(),
                 settings.target().transport(), io.netty.channel.epoll.Epoll.isAvailable() ? "epoll" : "nio",
                 scenario.connections(options), settings.processes(), settings.threads(), settings.sources().size(),
                 result.environment.get("load_start"));
@@ -84,7 +84,7 @@ public final class Bench {
         env.put("processes", s.processes());
         env.put("threads_per_process", s.threads());
         env.put("source_addresses", s.sources().size());
-        env.put("target", s.target().toString());
+        env.put("target", s.targetList());
         return env;
     }
 

@@ -54,8 +54,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ClientFactory implements AutoCloseable {
     static final int MAX_FRAME_BYTES = 1 << 20;
 
-    private final Target target;
-    private final InetSocketAddress remote;
+    private final List<Target> targets;
+    private final List<InetSocketAddress> remotes;
     private final List<InetAddress> sources;
     private final boolean authByFrame;
     private final Duration connectTimeout;
@@ -63,9 +63,14 @@ final class ClientFactory implements AutoCloseable {
     private final EventLoopGroup group;
     private final AtomicInteger nextSource = new AtomicInteger();
 
-    ClientFactory(Target target, int threads, List<InetAddress> sources, boolean authByFrame, Duration connectTimeout) {
-        this.target = target;
-        this.remote = new InetSocketAddress(target.host(), target.port());
+    ClientFactory(List<Target> targets, int threads, List<InetAddress> sources, boolean authByFrame,
+                  Duration connectTimeout) {
+        this.targets = targets;
+        List<InetSocketAddress> r = new ArrayList<>();
+        for (Target t : targets) {
+            r.add(new InetSocketAddress(t.host(), t.port()));
+        }
+        this.remotes = List.copyOf(r);
         this.sources = sources;
         this.authByFrame = authByFrame;
         this.connectTimeout = connectTimeout;
@@ -84,14 +89,14 @@ final class ClientFactory implements AutoCloseable {
     }
 
     /** Parses {@code --source-addresses}: {@code none}, a count of 127.0.0.x addresses, or a comma-separated list. */
-    static List<InetAddress> parseSources(String spec, Target target) throws Options.UsageException {
+    static List<InetAddress> parseSources(String spec, boolean loopbackTarget) throws Options.UsageException {
         List<InetAddress> out = new ArrayList<>();
         String s = spec == null ? "auto" : spec.trim();
         if (s.equals("none") || s.isEmpty()) {
             return out;
         }
         if (s.equals("auto")) {
-            s = target.isLoopback() ? "8" : "none";
+            s = loopbackTarget ? "8" : "none";
             if (s.equals("none")) {
                 return out;
             }
@@ -102,7 +107,7 @@ final class ClientFactory implements AutoCloseable {
                 if (n < 1 || n > 254) {
                     throw new Options.UsageException("--source-addresses: " + spec + " (expected: 1..254)");
                 }
-                if (!target.isLoopback()) {
+                if (!loopbackTarget) {
                     throw new Options.UsageException("--source-addresses " + n + " means 127.0.0.1.." + n
                             + ", which only reaches a loopback target; list addresses instead");
                 }
@@ -120,8 +125,10 @@ final class ClientFactory implements AutoCloseable {
         return out;
     }
 
-    /** Starts connecting {@code client}; its listener hears how it ends. */
+    /** Starts connecting {@code client} to its target ({@link Target#of}); its listener hears how it ends. */
     ChannelFuture connect(BenchClient client) {
+        Target target = Target.of(targets, client.index);
+        InetSocketAddress remote = remotes.get(Math.floorMod(client.index, remotes.size()));
         client.state = BenchClient.State.CONNECTING;
         Bootstrap b = new Bootstrap()
                 .group(group)
@@ -133,7 +140,7 @@ final class ClientFactory implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         client.channel = ch;
-                        init(ch.pipeline(), client);
+                        init(ch.pipeline(), client, target);
                     }
                 });
         ChannelFuture f;
@@ -155,7 +162,7 @@ final class ClientFactory implements AutoCloseable {
         return f;
     }
 
-    private void init(ChannelPipeline p, BenchClient client) {
+    private void init(ChannelPipeline p, BenchClient client, Target target) {
         if (target.isWebSocket()) {
             URI uri = target.uri();
             if (!authByFrame) {

@@ -55,7 +55,7 @@ abstract class Scenario {
     /** The options every scenario has; the arguments are this scenario's defaults. */
     static List<Options.Spec> common(String connections, String connectRate, String duration, String rate) {
         List<Options.Spec> l = new ArrayList<>();
-        l.add(new Options.Spec("target", "ws://127.0.0.1:8080/ws", "gateway address: ws://HOST:PORT/PATH or tcp://HOST:PORT"));
+        l.add(new Options.Spec("target", "ws://127.0.0.1:8080/ws", "gateway address: ws://HOST:PORT/PATH or tcp://HOST:PORT; several, comma-separated (cluster nodes): connection i uses address i mod n, so direct partners (consecutive connections) are on different nodes"));
         l.add(new Options.Spec("transport", null, "ws or tcp; taken from --target when not given (host:port targets need it)"));
         if (connections != null) {
             l.add(new Options.Spec("connections", connections, "connections to open"));
@@ -67,7 +67,7 @@ abstract class Scenario {
         l.add(new Options.Spec("rate", rate, "messages per second, all senders together, open loop"));
         l.add(new Options.Spec("size", "0", "extra bytes of padding in each message body"));
         l.add(new Options.Spec("auth", "frame", "frame (send an auth frame) or handshake (token in the WebSocket URL)"));
-        l.add(new Options.Spec("jwt-secret", null, "HS256 secret to mint tokens for a production-mode gateway (unset: development-mode tokens = user ids)"));
+        l.add(new Options.Spec("jwt-secret", null, "HS256 secret to mint tokens for a production-mode gateway (default: $GATEWAY_JWT_SECRET; neither set: development-mode tokens = user ids)"));
         l.add(new Options.Spec("user-prefix", null, "prefix of the bench's user ids and room names (default: random per run)"));
         l.add(new Options.Spec("connections-per-user", "1", "connections that share one user id (the gateway needs sessions=multi for > 1)"));
         l.add(new Options.Spec("out", null, "directory for results.json, *.hgrm and report.html"));

@@ -3,17 +3,32 @@ package io.chatgateway.bench;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The options every scenario shares, parsed and checked once.
+ *
+ * @param targets   the gateway addresses; connection {@code i} uses {@code targets[i % n]}
+ * @param jwtSecret {@code --jwt-secret}, else the environment's {@value #JWT_SECRET_ENV}, else {@code null}
+ *                  (development-mode tokens)
  */
-record Settings(Target target, Duration duration, Duration warmup, double rate, int connections, double connectRate,
+record Settings(List<Target> targets, Duration duration, Duration warmup, double rate, int connections, double connectRate,
                 int maxInFlight, String out, long serverPid, List<InetAddress> sources, int processes, int threads,
                 boolean authByFrame, String jwtSecret, String userPrefix, int size, Duration drain,
                 Duration connectTimeout, boolean quiet, int connectionsPerUser, int tickMicros) {
 
+    /** The variable the gateway reads its secret from; the bench takes it as the default of {@code --jwt-secret}. */
+    static final String JWT_SECRET_ENV = "GATEWAY_JWT_SECRET";
+
     static Settings from(Options o, int connections) throws Options.UsageException {
-        Target target = Target.parse(o.string("target"), o.get("transport"));
+        return from(o, connections, System.getenv());
+    }
+
+    static Settings from(Options o, int connections, Map<String, String> env) throws Options.UsageException {
+        List<Target> targets = Target.parseList(o.string("target"), o.get("transport"));
+        Target target = targets.get(0);
+        boolean loopback = targets.stream().allMatch(Target::isLoopback);
         String auth = o.string("auth");
         if (!auth.equals("frame") && !auth.equals("handshake")) {
             throw new Options.UsageException("--auth: " + auth + " (expected: frame or handshake)");
@@ -41,15 +56,22 @@ record Settings(Target target, Duration duration, Duration warmup, double rate, 
             processes = Math.max(1, (connections + perProcess - 1) / perProcess);
         }
         int threads = o.isGiven("threads") ? o.intValue("threads", 1, 256) : Math.max(1, cores / processes);
-        List<InetAddress> sources = ClientFactory.parseSources(o.get("source-addresses"), target);
+        List<InetAddress> sources = ClientFactory.parseSources(o.get("source-addresses"), loopback);
         int perSource = Limits.ephemeralPortCount();
-        if (target.isLoopback() && connections > perSource * Math.max(1, sources.size())) {
-            throw new Options.UsageException(connections + " connections to one port need more than the "
+        // Ephemeral ports are per destination: each target's share counts against them separately.
+        int perTarget = (connections + targets.size() - 1) / targets.size();
+        if (loopback && perTarget > perSource * Math.max(1, sources.size())) {
+            throw new Options.UsageException(perTarget + " connections to one port need more than the "
                     + perSource + " ephemeral ports (" + Limits.ephemeralPorts() + ") of "
                     + Math.max(1, sources.size()) + " source address(es): use --source-addresses "
-                    + ((connections + perSource - 1) / perSource + 1));
+                    + ((perTarget + perSource - 1) / perSource + 1));
         }
-        return new Settings(target,
+        String jwtSecret = o.get("jwt-secret");
+        if (jwtSecret == null || jwtSecret.isEmpty()) {
+            String fromEnv = env.get(JWT_SECRET_ENV);
+            jwtSecret = fromEnv == null || fromEnv.isEmpty() ? null : fromEnv;
+        }
+        return new Settings(targets,
                 o.duration("duration", Duration.ZERO),
                 o.duration("warmup", Duration.ZERO),
                 o.decimal("rate", 0),
@@ -62,7 +84,7 @@ record Settings(Target target, Duration duration, Duration warmup, double rate, 
                 processes,
                 threads,
                 auth.equals("frame"),
-                o.get("jwt-secret"),
+                jwtSecret,
                 prefix,
                 o.intValue("size", 0, 1 << 20),
                 o.duration("drain", Duration.ZERO),
@@ -70,5 +92,15 @@ record Settings(Target target, Duration duration, Duration warmup, double rate, 
                 o.flag("quiet"),
                 o.intValue("connections-per-user", 1, 1_000_000),
                 o.intValue("tick-us", 100, 1_000_000));
+    }
+
+    /** The first target (the only one unless {@code --target} lists several). */
+    Target target() {
+        return targets.get(0);
+    }
+
+    /** The targets as given, comma-separated. */
+    String targetList() {
+        return targets.stream().map(Target::toString).collect(Collectors.joining(","));
     }
 }

@@ -3,6 +3,8 @@ package io.chatgateway.bench;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -48,6 +50,30 @@ public record Target(String transport, String host, int port, URI uri) {
             uri = URI.create("ws://" + uri.getHost() + ":" + uri.getPort() + "/ws");
         }
         return new Target(scheme, uri.getHost(), uri.getPort(), uri);
+    }
+
+    /**
+     * Parses {@code --target}: one address, or several separated by commas (gateway nodes of one cluster), all of one
+     * transport. Connection {@code i} goes to {@code targets.get(i % targets.size())}.
+     */
+    public static List<Target> parseList(String targets, String transport) throws Options.UsageException {
+        List<Target> out = new ArrayList<>();
+        for (String t : targets.split(",")) {
+            if (t.isBlank()) {
+                throw new Options.UsageException("--target: " + targets + " (an empty address in the list)");
+            }
+            Target parsed = parse(t, transport);
+            if (!out.isEmpty() && !out.get(0).transport().equals(parsed.transport())) {
+                throw new Options.UsageException("--target: " + targets + " (every address must use the same transport)");
+            }
+            out.add(parsed);
+        }
+        return List.copyOf(out);
+    }
+
+    /** The target of connection {@code index}: connections go round the list, so consecutive ones differ. */
+    public static Target of(List<Target> targets, int index) {
+        return targets.get(Math.floorMod(index, targets.size()));
     }
 
     public boolean isWebSocket() {

@@ -67,7 +67,7 @@ final class Worker implements ClientListener, AutoCloseable {
         this.count = count;
         this.link = link;
         this.padding = Frames.padding(settings.size());
-        this.factory = new ClientFactory(settings.target(), settings.threads(), settings.sources(),
+        this.factory = new ClientFactory(settings.targets(), settings.threads(), settings.sources(),
                 settings.authByFrame(), settings.connectTimeout());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bench-worker-" + index + "-timer");

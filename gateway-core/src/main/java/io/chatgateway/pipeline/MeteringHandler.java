@@ -11,7 +11,7 @@ import io.netty.channel.ChannelPromise;
 /**
  * Counts the protocol frames that pass, in and out, on the connection's record and on the gateway's totals, and
  * stamps the connection's last activity. It sits where the transports' framing ends, so it sees one JSON payload
- * per frame whatever the transport.
+ * per frame whatever the transport: a {@link ByteBuf}, or a {@link SharedFrame} written to many connections.
  */
 @Sharable
 final class MeteringHandler extends ChannelDuplexHandler {
@@ -36,8 +36,9 @@ final class MeteringHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof ByteBuf) {
-            int n = ((ByteBuf) msg).readableBytes();
+        int n = msg instanceof SharedFrame ? ((SharedFrame) msg).payloadBytes()
+                : msg instanceof ByteBuf ? ((ByteBuf) msg).readableBytes() : -1;
+        if (n >= 0) {
             metrics.bytesOut(n);
             Connection c = Connection.of(ctx.channel());
             if (c != null) {

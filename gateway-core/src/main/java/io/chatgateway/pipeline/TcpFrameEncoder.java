@@ -7,9 +7,10 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 
 /**
- * Prefixes each outbound JSON payload with its 4-byte big-endian length. Small payloads are copied behind the
- * prefix into one buffer (one write, one iovec); large ones go out as prefix + the shared payload untouched, so a
- * fanned-out message is never copied per recipient.
+ * Prefixes each outbound JSON payload with its 4-byte big-endian length. A {@link SharedFrame} goes out as a
+ * duplicate of its framed bytes, built once for all its TCP recipients. A payload for this connection alone is
+ * copied behind the prefix into one buffer when small (one write, one iovec), and goes out as prefix + payload
+ * untouched when large.
  */
 @Sharable
 public final class TcpFrameEncoder extends ChannelOutboundHandlerAdapter {
@@ -23,6 +24,17 @@ public final class TcpFrameEncoder extends ChannelOutboundHandlerAdapter {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof SharedFrame) {
+            SharedFrame shared = (SharedFrame) msg;
+            ByteBuf framed;
+            try {
+                framed = shared.tcpFrame(ctx.alloc()).retainedDuplicate();
+            } finally {
+                shared.release();
+            }
+            ctx.write(framed, promise);
+            return;
+        }
         if (!(msg instanceof ByteBuf)) {
             ctx.write(msg, promise);
             return;
@@ -30,9 +42,9 @@ public final class TcpFrameEncoder extends ChannelOutboundHandlerAdapter {
         ByteBuf payload = (ByteBuf) msg;
         int length = payload.readableBytes();
         if (length <= COPY_THRESHOLD) {
-            ByteBuf frame = ctx.alloc().buffer(TcpFrameDecoder.PREFIX_BYTES + length);
+            ByteBuf frame;
             try {
-                frame.writeInt(length).writeBytes(payload, payload.readerIndex(), length);
+                frame = Framing.tcp(ctx.alloc(), payload);
             } finally {
                 payload.release();
             }

@@ -19,6 +19,11 @@ import io.netty.util.ReferenceCountUtil;
  * Where WebSocket ends and the protocol begins: a text frame's payload goes on as a plain {@link ByteBuf}, and
  * outbound payloads leave as text frames, so every handler after this one is the same as on TCP.
  *
+ * <p>Outbound, this handler frames the bytes itself and writes a plain {@link ByteBuf}, which Netty's
+ * {@code WebSocket08FrameEncoder} lets through: a {@link SharedFrame} goes out as a duplicate of its framed bytes,
+ * built once for all its WebSocket recipients, and a payload for this connection alone as header and payload in one
+ * buffer (or two writes, uncopied, when it is large). No {@code TextWebSocketFrame} is made for either.
+ *
  * <ul>
  * <li>A binary frame is answered with {@code error unsupported} (as an invalid {@link ClientFrame}) and ignored.
  * <li>Ping, pong and close frames never get here: {@code WebSocketServerProtocolHandler} answers them.
@@ -53,10 +58,37 @@ final class WebSocketFrameCodec extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof ByteBuf) {
-            ctx.write(new TextWebSocketFrame((ByteBuf) msg), promise);
+        if (msg instanceof SharedFrame) {
+            SharedFrame shared = (SharedFrame) msg;
+            ByteBuf framed;
+            try {
+                framed = shared.webSocketFrame(ctx.alloc()).retainedDuplicate();
+            } finally {
+                shared.release();
+            }
+            ctx.write(framed, promise);
+        } else if (msg instanceof ByteBuf) {
+            writePayload(ctx, (ByteBuf) msg, promise);
         } else {
             ctx.write(msg, promise);
+        }
+    }
+
+    private static void writePayload(ChannelHandlerContext ctx, ByteBuf payload, ChannelPromise promise) {
+        int length = payload.readableBytes();
+        if (length <= TcpFrameEncoder.COPY_THRESHOLD) {
+            ByteBuf frame;
+            try {
+                frame = Framing.webSocket(ctx.alloc(), payload);
+            } finally {
+                payload.release();
+            }
+            ctx.write(frame, promise);
+        } else {
+            ByteBuf header = ctx.alloc().buffer(Framing.webSocketHeaderLength(length));
+            Framing.writeWebSocketHeader(header, length);
+            ctx.write(header);
+            ctx.write(payload, promise);
         }
     }
 

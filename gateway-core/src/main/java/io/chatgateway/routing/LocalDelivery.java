@@ -2,6 +2,7 @@ package io.chatgateway.routing;
 
 import io.chatgateway.metrics.GatewayMetrics;
 import io.chatgateway.metrics.OutboundType;
+import io.chatgateway.pipeline.SharedFrame;
 import io.chatgateway.room.Room;
 import io.chatgateway.room.RoomRegistry;
 import io.chatgateway.session.Connection;
@@ -25,8 +26,9 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Writes frames to the connections of this node: one user's, one room's, or everyone's.
  *
- * <p>The frame is encoded once by the caller; every recipient gets a {@link ByteBuf#retainedDuplicate()} of the
- * same bytes, whatever its transport. Rooms and "everyone" are {@link ChannelGroup}s; each write carries one shared
+ * <p>The frame is encoded once by the caller. A frame for one connection is written as it is; a frame for several
+ * is wrapped in one {@link SharedFrame} that every recipient gets a reference to, so that its transport framing is
+ * built once per transport and each recipient writes a duplicate of the same bytes, whatever its transport. Rooms and "everyone" are {@link ChannelGroup}s; each write carries one shared
  * listener that evicts the connection when the write fails (counts the failure, closes the channel, and the
  * registry drops it on close). No per-message aggregate future is built, so a stuck recipient holds on to nothing
  * but its own outbound buffer, which the slow-consumer policy bounds.
@@ -62,19 +64,30 @@ public final class LocalDelivery {
      * @return connections written to
      */
     public int toUser(String user, ByteBuf frame, Connection exclude) {
+        List<Connection> targets = registry.connectionsOf(user);
+        if (targets.size() == 1) {
+            // The common case: one connection, which gets the frame itself.
+            Connection c = targets.get(0);
+            if (c != exclude && isRecipient(c)) {
+                c.channel().writeAndFlush(frame).addListener(evictOnFailure);
+                return counted(1);
+            }
+            frame.release();
+            return 0;
+        }
+        SharedFrame shared = SharedFrame.of(frame);
         try {
-            List<Connection> targets = registry.connectionsOf(user);
             int n = 0;
             for (int i = 0; i < targets.size(); i++) {
                 Connection c = targets.get(i);
                 if (c != exclude && isRecipient(c)) {
-                    write(c.channel(), frame);
+                    write(c.channel(), shared);
                     n++;
                 }
             }
             return counted(n);
         } finally {
-            frame.release();
+            shared.release();
         }
     }
 
@@ -84,14 +97,15 @@ public final class LocalDelivery {
      * @return connections written to
      */
     public int toRoom(String roomName, ByteBuf frame, Connection exclude) {
+        SharedFrame shared = SharedFrame.of(frame);
         try {
             Room room = rooms.get(roomName);
             if (room == null) {
                 return 0;
             }
-            return counted(writeToGroup(room.members(), frame, exclude == null ? null : exclude.channel(), null));
+            return counted(writeToGroup(room.members(), shared, exclude == null ? null : exclude.channel(), null));
         } finally {
-            frame.release();
+            shared.release();
         }
     }
 
@@ -102,10 +116,11 @@ public final class LocalDelivery {
      * @return connections written to
      */
     public int toAll(ByteBuf frame, String excludeUser) {
+        SharedFrame shared = SharedFrame.of(frame);
         try {
-            return counted(writeToGroup(everyone, frame, null, excludeUser));
+            return counted(writeToGroup(everyone, shared, null, excludeUser));
         } finally {
-            frame.release();
+            shared.release();
         }
     }
 
@@ -116,7 +131,7 @@ public final class LocalDelivery {
      * hands N tasks across threads, not thousands. Order is kept: each loop runs the tasks of one publisher in the
      * order they were submitted.
      */
-    private int writeToGroup(ChannelGroup group, ByteBuf frame, Channel exclude, String excludeUser) {
+    private int writeToGroup(ChannelGroup group, SharedFrame frame, Channel exclude, String excludeUser) {
         int n = 0;
         Map<EventLoop, List<Channel>> elsewhere = null;
         for (Channel ch : group) {
@@ -141,7 +156,7 @@ public final class LocalDelivery {
         if (elsewhere != null) {
             for (Map.Entry<EventLoop, List<Channel>> e : elsewhere.entrySet()) {
                 List<Channel> channels = e.getValue();
-                ByteBuf shared = frame.retain();
+                SharedFrame shared = frame.retain();
                 try {
                     e.getKey().execute(() -> {
                         try {
@@ -166,8 +181,8 @@ public final class LocalDelivery {
         return c.isAuthenticated() && c.channel().isActive();
     }
 
-    private void write(Channel ch, ByteBuf frame) {
-        ch.writeAndFlush(frame.retainedDuplicate()).addListener(evictOnFailure);
+    private void write(Channel ch, SharedFrame frame) {
+        ch.writeAndFlush(frame.retain()).addListener(evictOnFailure);
     }
 
     private int counted(int n) {

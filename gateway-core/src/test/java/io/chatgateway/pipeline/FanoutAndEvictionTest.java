@@ -8,11 +8,18 @@ import io.chatgateway.protocol.KickReason;
 import io.chatgateway.protocol.RawJson;
 import io.chatgateway.session.SessionMode;
 import io.chatgateway.testing.BrokenPipe;
+import io.chatgateway.session.Connection;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.DefaultChannelId;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Room fan-out, server-side operations, write-failure eviction and the slow-consumer policy, in memory. */
@@ -182,5 +190,105 @@ class FanoutAndEvictionTest {
         }
         assertFalse(slow.channel.isOpen(), "closed without waiting an hour");
         assertEquals(1, g.metrics().kicks(KickReason.SLOW_CONSUMER));
+    }
+
+    @Test
+    void aRoomMessageIsFramedOncePerTransportAndMeteredPerConnection() {
+        Gateway g = gateway(GatewayConfig.builder().build());
+        EmbeddedPeer publisher = login(g, "pub");
+        EmbeddedPeer tcpMember = login(g, "tcp");
+        join(publisher, "room");
+        join(tcpMember, "room");
+        EmbeddedChannel ws1 = webSocketMember(g, "ws1", "room");
+        EmbeddedChannel ws2 = webSocketMember(g, "ws2", "room");
+        while (publisher.poll() != null || tcpMember.poll() != null) {
+            // the joined announcements
+        }
+        drain(ws1);
+        drain(ws2);
+        Connection c1 = Connection.of(ws1);
+        long messagesBefore = c1.messagesOut();
+        long bytesBefore = c1.bytesOut();
+
+        publisher.send("{\"type\":\"publish\",\"room\":\"room\",\"body\":{\"n\":1},\"id\":7}");
+        assertEquals(3, publisher.expect("ack").get("recipients").asInt());
+        JsonNode viaTcp = tcpMember.expect("message");
+        ws1.runPendingTasks();
+        ws2.runPendingTasks();
+        ByteBuf framed1 = ws1.readOutbound();
+        ByteBuf framed2 = ws2.readOutbound();
+        assertNull(ws1.readOutbound(), "one buffer per recipient: no separate header");
+        assertTrue(WebSocketFrameCodecTest.sameMemory(framed1, framed2),
+                "both WebSocket members got views of one framed buffer");
+        String json1 = WebSocketFrameCodecTest.decode(framed1).get(0);
+        String json2 = WebSocketFrameCodecTest.decode(framed2).get(0);
+        assertEquals(json1, json2);
+        assertEquals(viaTcp.toString(), json1, "the same JSON bytes over both transports");
+        assertEquals(messagesBefore + 1, c1.messagesOut(), "metered per connection");
+        assertEquals(bytesBefore + json1.getBytes(StandardCharsets.UTF_8).length, c1.bytesOut(),
+                "payload bytes, without the framing");
+        ws1.finishAndReleaseAll();
+        ws2.finishAndReleaseAll();
+    }
+
+    @Test
+    void kicksASlowRoomMemberAndKeepsServingTheOthers() {
+        Gateway g = gateway(GatewayConfig.builder().outboundBufferBytes(2048)
+                .slowConsumerGrace(Duration.ofSeconds(2)).build());
+        EmbeddedPeer publisher = login(g, "pub");
+        EmbeddedPeer healthy = login(g, "ok");
+        EmbeddedPeer slow = login(g, "slow");
+        for (EmbeddedPeer p : List.of(publisher, healthy, slow)) {
+            join(p, "room");
+        }
+        while (publisher.poll() != null || healthy.poll() != null || slow.poll() != null) {
+            // the joined announcements
+        }
+        slow.channel.freezeTime();
+        slow.channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(ChannelHandlerContext ctx) {
+                // swallowed: nothing written to the slow member leaves its outbound buffer
+            }
+        });
+        String body = "\"" + "x".repeat(600) + "\"";
+        for (int i = 0; i < 4; i++) {
+            publisher.send("{\"type\":\"publish\",\"room\":\"room\",\"body\":" + body + "}");
+            assertEquals(2, publisher.expect("ack").get("recipients").asInt());
+            assertEquals(600, healthy.expect("message").get("body").asText().length());
+            slow.channel.runPendingTasks();
+        }
+        assertFalse(slow.channel.isWritable(), "the shared frames count against the slow member's buffer");
+        assertTrue(slow.channel.isOpen(), "still within the grace period");
+        slow.channel.advanceTimeBy(2100, TimeUnit.MILLISECONDS);
+        slow.channel.runScheduledPendingTasks();
+        assertFalse(slow.channel.isOpen());
+        assertEquals(1, g.metrics().kicks(KickReason.SLOW_CONSUMER));
+        publisher.send("{\"type\":\"publish\",\"room\":\"room\",\"body\":1}");
+        JsonNode ack = publisher.poll();
+        if ("left".equals(ack.path("type").asText())) {
+            ack = publisher.poll();
+        }
+        assertEquals(1, ack.get("recipients").asInt());
+    }
+
+    /** A WebSocket connection through the real pipeline, upgraded with the token in the URL, joined to a room. */
+    private static EmbeddedChannel webSocketMember(Gateway g, String user, String room) {
+        EmbeddedChannel ch = new EmbeddedChannel(DefaultChannelId.newInstance(),
+                g.webSocketInitializer(NotFoundHttpHandler.INSTANCE));
+        ch.writeInbound(Unpooled.copiedBuffer("GET /ws?token=" + user + " HTTP/1.1\r\nHost: test\r\n"
+                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", StandardCharsets.US_ASCII));
+        Connection c = Connection.of(ch);
+        assertTrue(c != null && c.isAuthenticated(), "upgraded and authenticated");
+        assertTrue(g.router().join(c, room).toCompletableFuture().join());
+        return ch;
+    }
+
+    private static void drain(EmbeddedChannel ch) {
+        ch.runPendingTasks();
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(o);
+        }
     }
 }

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Starts a Redis and a cluster of gateway nodes on this machine, runs one bench scenario across them, and stops
+# everything it started (by pid), within a time bound.
+#
+#   gateway-bench/cluster-bench.sh <mode> [bench options...]
+#
+# Modes:
+#   connections   one bench process per node, at once, each holding its share of --connections against its own
+#                 node with --server-pid (memory per connection per node); the cluster's statistics
+#                 (GET /api/stats on node 1: every node and the total) are saved while they hold.
+#   direct        one bench run with --target listing every node: connection i goes to node i mod n, so every
+#                 direct pair (2k, 2k+1) spans two nodes and every message crosses Redis.
+#   direct-local  the same load with each pair on one node (the target list names each node twice:
+#                 i mod 2n puts 2k and 2k+1 on the same node), pairs spread over all nodes: the same-node baseline
+#                 for 'direct' at the same rate.
+#   room          one bench run with --target listing every node: each room's members are spread over the nodes,
+#                 so each publish is delivered by its own node and, through one Redis PUBLISH, by the others.
+#
+# e.g. gateway-bench/cluster-bench.sh connections --connections 45000 --connect-rate 3000 --duration 20s --out bench-results/cluster-conns
+#      gateway-bench/cluster-bench.sh direct --connections 6000 --rate 5000 --duration 20s --out bench-results/cluster-direct
+#
+# Build first: mvn -B -DskipTests package (from the repository root). Needs redis-server on PATH (Debian's package).
+# Variables:
+#   CLUSTER_NODES          gateway nodes (default 3)
+#   CLUSTER_BASE_PORT      node k (1..n) listens on BASE+k (WebSocket) and BASE+1000+k (TCP); Redis on BASE
+#                          (default 18300: nodes on 18301.., TCP 19301.., Redis 18300)
+#   GATEWAY_JVM_OPTS       JVM flags of each node (default: 1 GiB pre-touched heap, G1, NMT summary)
+#   BENCH_JVM_OPTS         JVM flags of each bench process (default: -Xms1g -Xmx1g)
+#   CLUSTER_TIME_LIMIT     seconds after which the bench is stopped and everything torn down (default 900)
+#   GATEWAY_JAR            the gateway to run (default: gateway-server/target/gateway-server.jar)
+#   any GATEWAY_* setting  passed to every node (e.g. GATEWAY_IO_THREADS=1)
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+server_jar="${GATEWAY_JAR:-$root/gateway-server/target/gateway-server.jar}"
+bench_jar="$root/gateway-bench/target/gateway-bench.jar"
+mode="${1:-}"
+case "$mode" in
+  connections|direct|direct-local|room) shift ;;
+  *) echo "usage: $0 <connections|direct|direct-local|room> [bench options...]" >&2; exit 2 ;;
+esac
+for jar in "$server_jar" "$bench_jar"; do
+  [[ -f "$jar" ]] || { echo "$jar is missing: run 'mvn -B -DskipTests package' in $root first" >&2; exit 2; }
+done
+redis_bin="$(command -v redis-server || true)"
+[[ -n "$redis_bin" ]] || { echo "redis-server is not on PATH (apt-get install -y redis-server)" >&2; exit 2; }
+
+nodes="${CLUSTER_NODES:-3}"
+base="${CLUSTER_BASE_PORT:-18300}"
+limit="${CLUSTER_TIME_LIMIT:-900}"
+: "${GATEWAY_JVM_OPTS:=-Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseG1GC -XX:NativeMemoryTracking=summary}"
+: "${BENCH_JVM_OPTS:=-Xms1g -Xmx1g}"
+
+# Bench options this script reads: --out (where everything goes) and --connections (split per node in
+# 'connections' mode).
+out_dir=""
+connections=""
+prev=""
+for arg in "$@"; do
+  [[ "$prev" == "--out" ]] && out_dir="$arg"
+  [[ "$prev" == "--connections" ]] && connections="$arg"
+  [[ "$arg" == --out=* ]] && out_dir="${arg#--out=}"
+  [[ "$arg" == --connections=* ]] && connections="${arg#--connections=}"
+  prev="$arg"
+done
+out_dir="${out_dir:-$(mktemp -d /tmp/cluster-bench.XXXXXX)}"
+mkdir -p "$out_dir"
+
+for port in "$base" $(seq $((base + 1)) $((base + nodes))) $(seq $((base + 1001)) $((base + 1000 + nodes))); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is in use: set CLUSTER_BASE_PORT" >&2
+    exit 2
+  fi
+done
+
+pids=()
+redis_pid=""
+node_pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+# Redis: no persistence, on loopback.
+redis_dir="$out_dir/redis"
+mkdir -p "$redis_dir"
+"$redis_bin" --port "$base" --bind 127.0.0.1 --save "" --appendonly no --protected-mode no --daemonize no \
+  --dir "$redis_dir" --logfile "$redis_dir/redis.log" --maxclients 1000 &
+redis_pid=$!
+pids+=("$redis_pid")
+
+wait_port() { # port what pid
+  for _ in $(seq 1 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    kill -0 "$3" 2>/dev/null || { echo "$2 exited before listening" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "$2 did not listen on port $1 within 30 s" >&2
+  return 1
+}
+wait_port "$base" "redis-server" "$redis_pid"
+
+admin_token="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
+targets=()
+for k in $(seq 1 "$nodes"); do
+  http_port=$((base + k))
+  tcp_port=$((base + 1000 + k))
+  # shellcheck disable=SC2086
+  GATEWAY_BIND=127.0.0.1 GATEWAY_HTTP_PORT=$http_port GATEWAY_TCP_PORT=$tcp_port GATEWAY_NODE_ID="node$k" \
+    GATEWAY_REDIS_URI="redis://127.0.0.1:$base" GATEWAY_ADMIN_TOKEN="$admin_token" \
+    java $GATEWAY_JVM_OPTS -jar "$server_jar" >"$out_dir/node$k.log" 2>&1 &
+  node_pids+=($!)
+  pids+=($!)
+  targets+=("ws://127.0.0.1:$http_port/ws")
+done
+for k in $(seq 1 "$nodes"); do
+  wait_port $((base + k)) "node$k" "${node_pids[$((k - 1))]}"
+done
+# Ready = joined the cluster (/readyz follows the broker).
+for k in $(seq 1 "$nodes"); do
+  for _ in $(seq 1 300); do
+    code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((base + k))/readyz" || true)"
+    [[ "$code" == 200 ]] && break
+    sleep 0.1
+  done
+  [[ "$code" == 200 ]] || { echo "node$k not ready within 30 s (readyz $code); log: $out_dir/node$k.log" >&2; exit 3; }
+done
+echo "redis pid $redis_pid on :$base; nodes ${node_pids[*]} on ${targets[*]} ($GATEWAY_JVM_OPTS); logs in $out_dir"
+
+cpu_ticks() { # pid -> utime+stime in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+stats() { # file
+  curl -s -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$((base + 1))/api/stats" >"$1" || true
+}
+cpu_report() { # label, then "name:ticks_before" pairs for each process
+  local hz
+  hz="$(getconf CLK_TCK)"
+  echo "CPU during the run ($1):"
+  local all=("$redis_pid" "${node_pids[@]}") names=(redis) i
+  for k in $(seq 1 "$nodes"); do names+=("node$k"); done
+  for i in "${!all[@]}"; do
+    echo "  ${names[$i]}: $(awk -v a="${cpu_before[$i]}" -v b="$(cpu_ticks "${all[$i]}")" -v hz="$hz" 'BEGIN{printf "%.1f", (b-a)/hz}') s"
+  done
+}
+cpu_before=()
+for p in "$redis_pid" "${node_pids[@]}"; do cpu_before+=("$(cpu_ticks "$p")"); done
+
+list() { local IFS=,; echo "$*"; }
+status=0
+case "$mode" in
+  connections)
+    n="${connections:-45000}"
+    per=$(( (n + nodes - 1) / nodes ))
+    # Every option but --connections and --out goes to each per-node run.
+    args=()
+    skip=""
+    for arg in "$@"; do
+      if [[ -n "$skip" ]]; then skip=""; continue; fi
+      case "$arg" in
+        --connections|--out) skip=yes ;;
+        --connections=*|--out=*) ;;
+        *) args+=("$arg") ;;
+      esac
+    done
+    bench_pids=()
+    for k in $(seq 1 "$nodes"); do
+      # shellcheck disable=SC2086
+      timeout --signal=TERM "$limit" java $BENCH_JVM_OPTS -jar "$bench_jar" connections --target "${targets[$((k - 1))]}" \
+        --server-pid "${node_pids[$((k - 1))]}" --connections "$per" --user-prefix "n$k" --quiet \
+        --out "$out_dir/node$k" "${args[@]}" >"$out_dir/bench-node$k.txt" 2>&1 &
+      bench_pids+=($!)
+      pids+=($!)
+    done
+    # While they hold: the cluster's statistics once every node has its share.
+    want=$((per * nodes))
+    for _ in $(seq 1 "$limit"); do
+      stats "$out_dir/cluster-stats.json"
+      got="$(grep -o '"total":{"connections":[0-9]*' "$out_dir/cluster-stats.json" | grep -o '[0-9]*$' || echo 0)"
+      [[ "${got:-0}" -ge "$want" ]] && break
+      alive=""
+      for p in "${bench_pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=yes; done
+      [[ -n "$alive" ]] || break
+      sleep 1
+    done
+    sleep 2
+    stats "$out_dir/cluster-stats.json"
+    echo "cluster statistics while holding (GET /api/stats on node1): $out_dir/cluster-stats.json"
+    for k in $(seq 1 "$nodes"); do
+      echo "  node$k: $(grep -o '"node":"node'"$k"'","self":[a-z]*,"updatedAtMillis":[0-9]*,"connections":[0-9]*' \
+        "$out_dir/cluster-stats.json" | grep -o '"connections":[0-9]*$' || echo '?')"
+    done
+    echo "  total: $(grep -o '"total":{"connections":[0-9]*' "$out_dir/cluster-stats.json" || echo '?')"
+    for k in $(seq 1 "$nodes"); do
+      wait "${bench_pids[$((k - 1))]}" || status=$?
+      echo "== node$k (bench exit status $status) ====================================="
+      sed -n '/== connections summary/,$p' "$out_dir/bench-node$k.txt"
+    done
+    ;;
+  direct|room)
+    scenario="$mode"
+    # shellcheck disable=SC2086
+    timeout --signal=TERM "$limit" java $BENCH_JVM_OPTS -jar "$bench_jar" "$scenario" --target "$(list "${targets[@]}")" \
+      "$@" &
+    bench_pid=$!
+    pids+=("$bench_pid")
+    wait "$bench_pid" || status=$?
+    stats "$out_dir/cluster-stats.json"
+    ;;
+  direct-local)
+    doubled=()
+    for t in "${targets[@]}"; do doubled+=("$t" "$t"); done
+    # shellcheck disable=SC2086
+    timeout --signal=TERM "$limit" java $BENCH_JVM_OPTS -jar "$bench_jar" direct --target "$(list "${doubled[@]}")" \
+      "$@" &
+    bench_pid=$!
+    pids+=("$bench_pid")
+    wait "$bench_pid" || status=$?
+    stats "$out_dir/cluster-stats.json"
+    ;;
+esac
+cpu_report "$mode"
+exit $status

@@ -1,0 +1,103 @@
+package io.chatgateway.pipeline;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.AbstractReferenceCounted;
+
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+
+/**
+ * One server frame on its way to many connections: the JSON payload, and that payload already framed for each
+ * transport, built at most once per transport and per message, on first use. Write {@link #retain()} of the same
+ * instance to every recipient; the transport's encoder writes a {@link ByteBuf#retainedDuplicate()} of its framed
+ * bytes and releases its reference. So a room message to a thousand WebSocket members is one framed buffer and a
+ * thousand duplicates of it: no frame object, header buffer or copy per recipient, and the same bytes for all.
+ *
+ * <p>Server frames are never masked and the gateway negotiates no WebSocket extension, which is what makes the
+ * framed bytes the same for every WebSocket connection.
+ *
+ * <p>The handlers between the protocol handler and the transport's encoder see this object instead of a
+ * {@link ByteBuf}: the metering handler counts {@link #payloadBytes()} for each connection, and the slow-consumer
+ * handler sees each write as before. Thread-safe: the framed buffers may be built by several event loops at once,
+ * and only one is kept.
+ */
+public final class SharedFrame extends AbstractReferenceCounted {
+    private static final AtomicReferenceFieldUpdater<SharedFrame, ByteBuf> WEBSOCKET =
+            AtomicReferenceFieldUpdater.newUpdater(SharedFrame.class, ByteBuf.class, "webSocket");
+    private static final AtomicReferenceFieldUpdater<SharedFrame, ByteBuf> TCP =
+            AtomicReferenceFieldUpdater.newUpdater(SharedFrame.class, ByteBuf.class, "tcp");
+
+    private final ByteBuf payload;
+    private volatile ByteBuf webSocket;
+    private volatile ByteBuf tcp;
+
+    private SharedFrame(ByteBuf payload) {
+        this.payload = payload;
+    }
+
+    /** Wraps an encoded frame's JSON payload, taking ownership of it (it is released with this frame). */
+    public static SharedFrame of(ByteBuf payload) {
+        return new SharedFrame(payload);
+    }
+
+    /** Length of the JSON payload, without any transport framing. */
+    public int payloadBytes() {
+        return payload.readableBytes();
+    }
+
+    /** The JSON payload; owned by this frame, do not release or modify it. */
+    public ByteBuf payload() {
+        return payload;
+    }
+
+    /** The payload as one unmasked WebSocket text frame, owned by this frame; write a retained duplicate of it. */
+    ByteBuf webSocketFrame(ByteBufAllocator alloc) {
+        ByteBuf framed = webSocket;
+        return framed != null ? framed : install(WEBSOCKET, Framing.webSocket(alloc, payload));
+    }
+
+    /** The payload behind its TCP length prefix, owned by this frame; write a retained duplicate of it. */
+    ByteBuf tcpFrame(ByteBufAllocator alloc) {
+        ByteBuf framed = tcp;
+        return framed != null ? framed : install(TCP, Framing.tcp(alloc, payload));
+    }
+
+    private ByteBuf install(AtomicReferenceFieldUpdater<SharedFrame, ByteBuf> field, ByteBuf built) {
+        if (field.compareAndSet(this, null, built)) {
+            return built;
+        }
+        // Another event loop framed it first: use theirs, so that every recipient gets the same buffer.
+        built.release();
+        return field.get(this);
+    }
+
+    @Override
+    protected void deallocate() {
+        payload.release();
+        ByteBuf w = WEBSOCKET.getAndSet(this, null);
+        if (w != null) {
+            w.release();
+        }
+        ByteBuf t = TCP.getAndSet(this, null);
+        if (t != null) {
+            t.release();
+        }
+    }
+
+    @Override
+    public SharedFrame retain() {
+        super.retain();
+        return this;
+    }
+
+    @Override
+    public SharedFrame touch(Object hint) {
+        payload.touch(hint);
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "SharedFrame(" + payload.readableBytes() + " bytes, refCnt " + refCnt() + ")";
+    }
+}
