@@ -8,7 +8,6 @@
 # The gateway is configured the way a user would configure it, through GATEWAY_* variables; any GATEWAY_* variable
 # you set wins over the defaults below. Other knobs:
 #   GATEWAY_JAR        the gateway to run (default: gateway-server/target/gateway-server.jar), e.g. to compare builds
-#   GATEWAY_JAR        the gateway to run (default: gateway-server/target/gateway-server.jar), e.g. to compare builds
 #   GATEWAY_JVM_OPTS   JVM flags of the gateway (default: see below)
 #   BENCH_JVM_OPTS     JVM flags of the bench (default: -Xms1g -Xmx1g)
 #   BENCH_HTTP_PORT, BENCH_TCP_PORT   ports of the gateway (default 18080, 19090)

@@ -44,6 +44,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void ioThreadsDefaultToOnePerCoreAndAGivenCountIsKept() throws Exception {
+        assertEquals(Runtime.getRuntime().availableProcessors(), load(List.of(), Map.of()).ioThreads());
+        assertEquals(Runtime.getRuntime().availableProcessors(),
+                load(List.of(), Map.of("GATEWAY_IO_THREADS", "0")).ioThreads(), "0 asks for the default");
+        assertEquals(3, load(List.of("--io-threads=3"), Map.of()).ioThreads());
+    }
+
+    @Test
     void laterLayersWinFileThenEnvironmentThenFlags() throws Exception {
         Path file = dir.resolve("gateway.properties");
         Files.writeString(file, "# comment\nhttp-port = 1111\ntcp-port=2222\nheartbeat-seconds=30\nsessions=multi\n");
