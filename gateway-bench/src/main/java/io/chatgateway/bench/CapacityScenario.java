@@ -246,7 +246,7 @@ final class CapacityScenario extends Scenario {
         latencyRows(r, "latency", "delivery latency (all steps)", t.latency);
         r.histograms.put("connect_latency", t.connect);
         r.check("capacity found", best > 0, String.format(Locale.ROOT, "%,d clients", best));
-        messageChecks(r, t);
+        messageChecks(r, t, null);
         r.checks.removeIf(c -> c.name().startsWith("connections lost") && t.get("closed") == 0);
         countsByReason(r, t);
     }
