@@ -169,6 +169,9 @@ case "$mode" in
         *) args+=("$arg") ;;
       esac
     done
+    redis_used() { redis-cli -p "$base" info memory 2>/dev/null | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'; }
+    redis_before=""
+    command -v redis-cli >/dev/null && redis_before="$(redis_used)"
     bench_pids=()
     for k in $(seq 1 "$nodes"); do
       # shellcheck disable=SC2086
@@ -197,6 +200,14 @@ case "$mode" in
         "$out_dir/cluster-stats.json" | grep -o '"connections":[0-9]*$' || echo '?')"
     done
     echo "  total: $(grep -o '"total":{"connections":[0-9]*' "$out_dir/cluster-stats.json" || echo '?')"
+    # What the shared registry costs Redis while they hold.
+    if [[ -n "$redis_before" ]]; then
+      redis-cli -p "$base" info memory >"$out_dir/redis-memory.txt" 2>&1 || true
+      redis_after="$(redis_used)"
+      echo "  redis used_memory: $redis_before -> $redis_after bytes" \
+        "($(( (redis_after - redis_before) / (per * nodes) )) B per connection)," \
+        "$(redis-cli -p "$base" dbsize 2>/dev/null | tr -d '\r') keys; INFO memory in $out_dir/redis-memory.txt"
+    fi
     for k in $(seq 1 "$nodes"); do
       wait "${bench_pids[$((k - 1))]}" || status=$?
       echo "== node$k (bench exit status $status) ====================================="
