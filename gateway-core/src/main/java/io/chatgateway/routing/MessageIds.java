@@ -3,16 +3,21 @@ package io.chatgateway.routing;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Message ids ({@code mid}) unique across a cluster: the node id, a dash, and a per-node sequence in base 36.
- * Node ids are unique per cluster and per start (the server generates a random one unless configured), so ids do
- * not repeat across nodes or restarts.
+ * Message ids ({@code mid}) unique across a cluster and across restarts: {@code <node>-<start>-<n>}, the node id, the
+ * time this process started (epoch milliseconds, base 36) and a per-process sequence (base 36). Node ids are unique
+ * among live nodes; the start time keeps a node that restarts under a configured id ({@code GATEWAY_NODE_ID}) from
+ * handing out its previous run's ids again, since its sequence starts over.
  */
 public final class MessageIds {
     private final String prefix;
     private final AtomicLong sequence = new AtomicLong();
 
     public MessageIds(String nodeId) {
-        this.prefix = nodeId + "-";
+        this(nodeId, System.currentTimeMillis());
+    }
+
+    MessageIds(String nodeId, long startMillis) {
+        this.prefix = nodeId + "-" + Long.toString(startMillis, 36) + "-";
     }
 
     /** The next id. */
