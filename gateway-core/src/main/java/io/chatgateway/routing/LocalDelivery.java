@@ -28,10 +28,11 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p>The frame is encoded once by the caller. A frame for one connection is written as it is; a frame for several
  * is wrapped in one {@link SharedFrame} that every recipient gets a reference to, so that its transport framing is
- * built once per transport and each recipient writes a duplicate of the same bytes, whatever its transport. Rooms and "everyone" are {@link ChannelGroup}s; each write carries one shared
- * listener that evicts the connection when the write fails (counts the failure, closes the channel, and the
- * registry drops it on close). No per-message aggregate future is built, so a stuck recipient holds on to nothing
- * but its own outbound buffer, which the slow-consumer policy bounds.
+ * built once per transport and each recipient writes a duplicate of the same bytes, whatever its transport. Rooms
+ * and "everyone" are {@link ChannelGroup}s; each write carries one shared listener that evicts the connection when
+ * the write fails (counts the failure, closes the channel, and the registry drops it on close). No per-message
+ * aggregate future is built, so a stuck recipient holds on to nothing but its own outbound buffer, which the
+ * slow-consumer policy bounds.
  *
  * <p>A recipient is a connection that is authenticated and still open; a connection the gateway is closing (after
  * {@code kicked}) receives nothing more. The returned counts are what {@code ack.recipients} reports.
