@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit, EmbeddedChannel, real-socket, cluster (real redis-server), browser
-# (headless Chromium) and deployment-file tests.
-#
-# Installs from Debian's packages whatever the tests need and the machine lacks. The tests start their own
-# servers (Redis, ...) on free ports and stop them by pid; a service a package would start on install is
-# kept from starting.
+# Installs from Debian's packages what the test suite (`mvn -B verify`) needs beyond Java and Maven and the
+# machine lacks: redis-server for the cluster tests, Chromium and its driver for the browser tests,
+# docker-compose and haproxy for the deployment-file tests. The tests start their own servers (Redis, ...) on
+# free ports and stop them by pid; a service a package would start on install is kept from starting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,5 +35,3 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   [ -z "$placed_policy" ] || $sudo rm -f "$policy"
 fi
-
-exec mvn -B verify "$@"
