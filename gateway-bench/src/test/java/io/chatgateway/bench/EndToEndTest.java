@@ -1,9 +1,8 @@
 package io.chatgateway.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chatgateway.server.GatewayServer;
-import io.chatgateway.server.config.ServerConfig;
 import io.chatgateway.server.config.Setting;
+import io.chatgateway.server.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -15,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,23 +27,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(120)
 class EndToEndTest {
-    private GatewayServer server;
+    private TestServer server;
     private final ByteArrayOutputStream output = new ByteArrayOutputStream();
 
-    private void startGateway(Map<Setting, String> overrides) throws Exception {
-        Map<Setting, String> s = new EnumMap<>(Setting.class);
-        s.put(Setting.HTTP_PORT, "0");
-        s.put(Setting.TCP_PORT, "0");
-        s.put(Setting.BIND, "127.0.0.1");
-        s.put(Setting.SHUTDOWN_TIMEOUT_SECONDS, "5");
-        s.putAll(overrides);
-        server = new GatewayServer(ServerConfig.of(s)).start();
+    private void startGateway(Map<Setting, String> overrides) {
+        server = TestServer.start(overrides);
     }
 
     @AfterEach
     void stop() {
         if (server != null) {
-            server.stop();
+            server.close();
         }
     }
 

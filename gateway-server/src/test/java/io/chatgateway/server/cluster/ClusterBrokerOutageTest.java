@@ -36,15 +36,7 @@ class ClusterBrokerOutageTest {
 
     @AfterEach
     void stop() {
-        if (a != null) {
-            a.close();
-        }
-        if (b != null) {
-            b.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ClusterFixture.stop(redis, a, b);
     }
 
     @Test

@@ -34,6 +34,21 @@ final class ClusterFixture {
         return node(redis, nodeId, Map.of());
     }
 
+    /** Stops a test's cluster: the nodes in order, then Redis, whatever happened; any of them may be null. */
+    static void stop(RedisServer redis, TestServer... nodes) {
+        try {
+            for (TestServer node : nodes) {
+                if (node != null) {
+                    node.close();
+                }
+            }
+        } finally {
+            if (redis != null) {
+                redis.close();
+            }
+        }
+    }
+
     static ClusterStatus status(TestServer node) {
         return node.server().cluster().status();
     }

@@ -40,15 +40,7 @@ class ClusterMessagingTest {
 
     @AfterAll
     static void stop() {
-        if (a != null) {
-            a.close();
-        }
-        if (b != null) {
-            b.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ClusterFixture.stop(redis, a, b);
     }
 
     private static Transport other(Transport t) {

@@ -34,15 +34,7 @@ class ClusterMultiSessionTest {
 
     @AfterAll
     static void stop() {
-        if (a != null) {
-            a.close();
-        }
-        if (b != null) {
-            b.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ClusterFixture.stop(redis, a, b);
     }
 
     @Test

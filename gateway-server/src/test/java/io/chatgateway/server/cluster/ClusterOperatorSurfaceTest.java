@@ -35,15 +35,7 @@ class ClusterOperatorSurfaceTest {
 
     @AfterEach
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, redis}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // closing anyway
-            }
-        }
+        ClusterFixture.stop(redis, a, b);
     }
 
     private static double metric(TestServer node, String sample) {

@@ -22,15 +22,7 @@ class ClusterRedisKeysTest {
 
     @AfterEach
     void stop() {
-        if (a != null) {
-            a.close();
-        }
-        if (b != null) {
-            b.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ClusterFixture.stop(redis, a, b);
     }
 
     @Test
