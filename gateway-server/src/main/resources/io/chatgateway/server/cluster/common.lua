@@ -64,6 +64,27 @@ local function entry_id(e)
   return e
 end
 
+-- Removes the entry with this id from the list in a hash field, deleting the field when the list is left empty.
+-- Returns whether it was there, and how many entries are left.
+local function remove_entry(key, field, id)
+  local keep, removed = {}, false
+  for _, e in ipairs(entries(redis.call('HGET', key, field))) do
+    if entry_id(e) == id then
+      removed = true
+    else
+      keep[#keep + 1] = e
+    end
+  end
+  if removed then
+    if #keep == 0 then
+      redis.call('HDEL', key, field)
+    else
+      redis.call('HSET', key, field, table.concat(keep, ','))
+    end
+  end
+  return removed, #keep
+end
+
 local function entry_seq(e)
   local i = string.find(e, '/', 1, true)
   if i then

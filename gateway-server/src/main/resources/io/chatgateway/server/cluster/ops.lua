@@ -65,22 +65,8 @@ end
 
 -- UNREG user conn: forgets a connection. 1 when it was registered.
 local function unreg(user, conn)
-  local ukey = nkey(SELF, 'users')
-  local keep, removed = {}, false
-  for _, e in ipairs(entries(redis.call('HGET', ukey, user))) do
-    if entry_id(e) == conn then
-      removed = true
-    else
-      keep[#keep + 1] = e
-    end
-  end
-  if not removed then
+  if not remove_entry(nkey(SELF, 'users'), user, conn) then
     return 0
-  end
-  if #keep == 0 then
-    redis.call('HDEL', ukey, user)
-  else
-    redis.call('HSET', ukey, user, table.concat(keep, ','))
   end
   local info = nkey(SELF, 'info')
   if redis.call('HINCRBY', info, 'conns', -1) < 0 then
@@ -116,15 +102,7 @@ end
 -- LEAVE room user conn: removes a member connection. 1 when it was the user's last connection in the room on any
 -- live node, in which case 'left' has been published to the other nodes.
 local function leave(room, user, conn)
-  local rk = roomkey(SELF, room)
-  local keep, removed = {}, false
-  for _, e in ipairs(entries(redis.call('HGET', rk, user))) do
-    if e == conn then
-      removed = true
-    else
-      keep[#keep + 1] = e
-    end
-  end
+  local removed, left = remove_entry(roomkey(SELF, room), user, conn)
   if not removed then
     return 0
   end
@@ -132,12 +110,7 @@ local function leave(room, user, conn)
   if redis.call('HINCRBY', rooms, room, -1) <= 0 then
     redis.call('HDEL', rooms, room)
   end
-  if #keep > 0 then
-    redis.call('HSET', rk, user, table.concat(keep, ','))
-    return 0
-  end
-  redis.call('HDEL', rk, user)
-  if in_room_on(OTHERS, room, user) then
+  if left > 0 or in_room_on(OTHERS, room, user) then
     return 0
   end
   redis.call('PUBLISH', P .. ':room:' .. room, envelope('R', SELF, room, '', member_event('left', room, user)))
