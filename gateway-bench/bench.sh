@@ -15,19 +15,15 @@
 #   BENCH_GATEWAY_LOG  where the gateway's log goes (default: gateway.log in the --out directory, else /tmp)
 set -euo pipefail
 
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-server_jar="${GATEWAY_JAR:-$root/gateway-server/target/gateway-server.jar}"
-bench_jar="$root/gateway-bench/target/gateway-bench.jar"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 scenario="${1:-}"
 if [[ -z "$scenario" || "$scenario" == -* ]]; then
   echo "usage: $0 <connections|direct|room|capacity> [bench options...]" >&2
   exit 2
 fi
 shift
-for jar in "$server_jar" "$bench_jar"; do
-  [[ -f "$jar" ]] || { echo "$jar is missing: run 'mvn -B -DskipTests package' in $root first" >&2; exit 2; }
-done
+require_jars
 
 http_port="${BENCH_HTTP_PORT:-18080}"
 tcp_port="${BENCH_TCP_PORT:-19090}"
@@ -53,13 +49,7 @@ for arg in "$@"; do
   esac
 done
 
-out_dir=""
-prev=""
-for arg in "$@"; do
-  [[ "$prev" == "--out" ]] && out_dir="$arg"
-  [[ "$arg" == --out=* ]] && out_dir="${arg#--out=}"
-  prev="$arg"
-done
+out_dir="$(option_value out "$@")"
 log="${BENCH_GATEWAY_LOG:-${out_dir:+$out_dir/gateway.log}}"
 log="${log:-/tmp/gateway-bench-gateway.$$.log}"
 mkdir -p "$(dirname "$log")"
@@ -72,22 +62,9 @@ fi
 # shellcheck disable=SC2086
 java $GATEWAY_JVM_OPTS "${jfr_opts[@]}" -jar "$server_jar" >"$log" 2>&1 &
 gateway_pid=$!
-stop_gateway() {
-  if kill -0 "$gateway_pid" 2>/dev/null; then
-    kill -TERM "$gateway_pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do kill -0 "$gateway_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$gateway_pid" 2>/dev/null || true
-  fi
-}
-trap stop_gateway EXIT
+trap 'stop_pid "$gateway_pid"' EXIT
 
-listening=""
-for _ in $(seq 1 300); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; then listening=yes; break; fi
-  kill -0 "$gateway_pid" 2>/dev/null || { echo "the gateway did not start; its log:" >&2; cat "$log" >&2; exit 3; }
-  sleep 0.1
-done
-[[ -n "$listening" ]] || { echo "the gateway did not listen on port $http_port within 30 s; log: $log" >&2; exit 3; }
+wait_port "$http_port" "the gateway" "$gateway_pid" || { echo "its log ($log):" >&2; cat "$log" >&2; exit 3; }
 echo "gateway pid $gateway_pid ($GATEWAY_JVM_OPTS), log $log"
 
 # shellcheck disable=SC2086

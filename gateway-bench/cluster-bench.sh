@@ -31,18 +31,14 @@
 #   any GATEWAY_* setting  passed to every node (e.g. GATEWAY_IO_THREADS=1)
 set -euo pipefail
 
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-server_jar="${GATEWAY_JAR:-$root/gateway-server/target/gateway-server.jar}"
-bench_jar="$root/gateway-bench/target/gateway-bench.jar"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 mode="${1:-}"
 case "$mode" in
   connections|direct|direct-local|room) shift ;;
   *) echo "usage: $0 <connections|direct|direct-local|room> [bench options...]" >&2; exit 2 ;;
 esac
-for jar in "$server_jar" "$bench_jar"; do
-  [[ -f "$jar" ]] || { echo "$jar is missing: run 'mvn -B -DskipTests package' in $root first" >&2; exit 2; }
-done
+require_jars
 redis_bin="$(command -v redis-server || true)"
 [[ -n "$redis_bin" ]] || { echo "redis-server is not on PATH (apt-get install -y redis-server)" >&2; exit 2; }
 
@@ -54,16 +50,8 @@ limit="${CLUSTER_TIME_LIMIT:-900}"
 
 # Bench options this script reads: --out (where everything goes) and --connections (split per node in
 # 'connections' mode).
-out_dir=""
-connections=""
-prev=""
-for arg in "$@"; do
-  [[ "$prev" == "--out" ]] && out_dir="$arg"
-  [[ "$prev" == "--connections" ]] && connections="$arg"
-  [[ "$arg" == --out=* ]] && out_dir="${arg#--out=}"
-  [[ "$arg" == --connections=* ]] && connections="${arg#--connections=}"
-  prev="$arg"
-done
+out_dir="$(option_value out "$@")"
+connections="$(option_value connections "$@")"
 out_dir="${out_dir:-$(mktemp -d /tmp/cluster-bench.XXXXXX)}"
 mkdir -p "$out_dir"
 
@@ -80,10 +68,7 @@ node_pids=()
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-  done
+  for p in "${pids[@]}"; do stop_pid "$p"; done
 }
 trap cleanup EXIT
 
@@ -95,15 +80,6 @@ mkdir -p "$redis_dir"
 redis_pid=$!
 pids+=("$redis_pid")
 
-wait_port() { # port what pid
-  for _ in $(seq 1 300); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    kill -0 "$3" 2>/dev/null || { echo "$2 exited before listening" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "$2 did not listen on port $1 within 30 s" >&2
-  return 1
-}
 wait_port "$base" "redis-server" "$redis_pid"
 
 admin_token="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
