@@ -45,6 +45,16 @@ class FanoutAndEvictionTest {
         return p;
     }
 
+    /** Holds a peer's output: nothing written to it is flushed out of its outbound buffer. */
+    private static void holdOutput(EmbeddedPeer p) {
+        p.channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(ChannelHandlerContext ctx) {
+                // swallowed
+            }
+        });
+    }
+
     private static void join(EmbeddedPeer p, String room) {
         p.send("{\"type\":\"join\",\"room\":\"" + room + "\"}");
         p.expect("ack");
@@ -148,13 +158,7 @@ class FanoutAndEvictionTest {
         EmbeddedPeer sender = login(g, "sender");
         EmbeddedPeer slow = login(g, "slow");
         slow.channel.freezeTime();
-        // Hold the slow consumer's output: nothing written to it is flushed out of its outbound buffer.
-        slow.channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
-            @Override
-            public void flush(ChannelHandlerContext ctx) {
-                // swallowed
-            }
-        });
+        holdOutput(slow);
         String body = "\"" + "x".repeat(600) + "\"";
         for (int i = 0; i < 4; i++) {
             sender.send("{\"type\":\"send\",\"to\":\"slow\",\"body\":" + body + "}");
@@ -176,12 +180,7 @@ class FanoutAndEvictionTest {
                 .slowConsumerGrace(Duration.ofHours(1)).build());
         EmbeddedPeer sender = login(g, "sender");
         EmbeddedPeer slow = login(g, "slow");
-        slow.channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
-            @Override
-            public void flush(ChannelHandlerContext ctx) {
-                // swallowed
-            }
-        });
+        holdOutput(slow);
         String body = "\"" + "x".repeat(900) + "\"";
         for (int i = 0; i < 6 && slow.channel.isOpen(); i++) {
             sender.send("{\"type\":\"send\",\"to\":\"slow\",\"body\":" + body + "}");
@@ -245,12 +244,7 @@ class FanoutAndEvictionTest {
             // the joined announcements
         }
         slow.channel.freezeTime();
-        slow.channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
-            @Override
-            public void flush(ChannelHandlerContext ctx) {
-                // swallowed: nothing written to the slow member leaves its outbound buffer
-            }
-        });
+        holdOutput(slow);
         String body = "\"" + "x".repeat(600) + "\"";
         for (int i = 0; i < 4; i++) {
             publisher.send("{\"type\":\"publish\",\"room\":\"room\",\"body\":" + body + "}");

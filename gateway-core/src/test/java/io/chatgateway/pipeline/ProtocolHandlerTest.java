@@ -340,11 +340,7 @@ class ProtocolHandlerTest {
     @Test
     void repliesInFrameOrderWhileTheRouterCompletesLater() {
         List<CompletableFuture<Integer>> held = new ArrayList<>();
-        Gateway g = Gateway.builder(GatewayConfig.builder().build())
-                .authenticator(new DevelopmentAuthenticator())
-                .routerFactory((gw, delivery) -> holdingSends(new LocalRouter(gw.connections(), gw.rooms(), delivery),
-                        held))
-                .build();
+        Gateway g = holdingGateway(held);
         EmbeddedPeer a = peer(g);
         a.login("a");
         EmbeddedPeer b = peer(g);
@@ -363,11 +359,7 @@ class ProtocolHandlerTest {
     @Test
     void answersUnavailableWhenTheRouterCannotReachTheBroker() {
         List<CompletableFuture<Integer>> held = new ArrayList<>();
-        Gateway g = Gateway.builder(GatewayConfig.builder().build())
-                .authenticator(new DevelopmentAuthenticator())
-                .routerFactory((gw, delivery) -> holdingSends(new LocalRouter(gw.connections(), gw.rooms(), delivery),
-                        held))
-                .build();
+        Gateway g = holdingGateway(held);
         EmbeddedPeer a = peer(g);
         a.login("a");
         a.send("{\"type\":\"send\",\"to\":\"b\",\"body\":1,\"id\":\"u\"}");
@@ -393,6 +385,15 @@ class ProtocolHandlerTest {
     }
 
     /** A router whose sendToUser does the local delivery but completes only when the test says so. */
+    /** A development-mode gateway whose sends complete only when the test completes them (see holdingSends). */
+    private static Gateway holdingGateway(List<CompletableFuture<Integer>> held) {
+        return Gateway.builder(GatewayConfig.builder().build())
+                .authenticator(new DevelopmentAuthenticator())
+                .routerFactory((gw, delivery) -> holdingSends(new LocalRouter(gw.connections(), gw.rooms(), delivery),
+                        held))
+                .build();
+    }
+
     private static Router holdingSends(Router delegate, List<CompletableFuture<Integer>> held) {
         return (Router) Proxy.newProxyInstance(Router.class.getClassLoader(), new Class<?>[] {Router.class},
                 (proxy, method, args) -> {
