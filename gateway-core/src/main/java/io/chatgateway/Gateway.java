@@ -238,26 +238,6 @@ public final class Gateway {
         return CompletableFuture.allOf(closed);
     }
 
-    /**
-     * Checks a room name: 1 to {@value GatewayConfig#MAX_ROOM_NAME_LENGTH} characters, no control characters.
-     *
-     * @return {@code null} when the name is acceptable, else why not
-     */
-    public static String roomNameProblem(String room) {
-        if (room.isEmpty()) {
-            return "room name is empty";
-        }
-        if (room.length() > GatewayConfig.MAX_ROOM_NAME_LENGTH) {
-            return "room name is longer than " + GatewayConfig.MAX_ROOM_NAME_LENGTH + " characters";
-        }
-        for (int i = 0; i < room.length(); i++) {
-            if (Character.isISOControl(room.charAt(i))) {
-                return "room name contains a control character";
-            }
-        }
-        return null;
-    }
-
     /** Creates the router once the engine's local parts exist. */
     @FunctionalInterface
     public interface RouterFactory {

@@ -1,8 +1,10 @@
 package io.chatgateway;
 
+import io.chatgateway.policy.RoomAccess;
 import io.chatgateway.session.SessionMode;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -33,8 +35,13 @@ public final class GatewayConfig {
     public static final Duration DEFAULT_SLOW_CONSUMER_GRACE = Duration.ofSeconds(5);
     public static final String DEFAULT_WEBSOCKET_PATH = "/ws";
     public static final int DEFAULT_MAX_JSON_DEPTH = 32;
-    /** Longest room name, in UTF-16 characters. */
-    public static final int MAX_ROOM_NAME_LENGTH = 128;
+    public static final int DEFAULT_ROOM_EVENTS_MAX_MEMBERS = 1000;
+    public static final int DEFAULT_HISTORY_SIZE = 100;
+    public static final Duration DEFAULT_HISTORY_TTL = Duration.ofSeconds(300);
+    public static final int DEFAULT_INBOX_SIZE = 100;
+    public static final Duration DEFAULT_INBOX_TTL = Duration.ofSeconds(120);
+    /** Node-wide memory budget of room histories and inboxes: 64 MiB, about 250,000 messages of 200 bytes. */
+    public static final long DEFAULT_HISTORY_MAX_BYTES = 64L << 20;
 
     private final String nodeId;
     private final int maxConnections;
@@ -52,6 +59,19 @@ public final class GatewayConfig {
     private final Duration slowConsumerGrace;
     private final String webSocketPath;
     private final int maxJsonDepth;
+    private final RoomAccess roomAccess;
+    private final Boolean globalPresence;
+    private final int roomEventsMaxMembers;
+    private final int historySize;
+    private final Duration historyTtl;
+    private final int inboxSize;
+    private final Duration inboxTtl;
+    private final long historyMaxBytes;
+    private final List<String> allowedOrigins;
+    private final int maxConnectionsPerIp;
+    private final double connectRatePerIp;
+    private final int maxUnauthenticatedConnections;
+    private final boolean proxyProtocol;
 
     private GatewayConfig(Builder b) {
         this.nodeId = b.nodeId != null ? b.nodeId : randomNodeId();
@@ -70,6 +90,19 @@ public final class GatewayConfig {
         this.slowConsumerGrace = b.slowConsumerGrace;
         this.webSocketPath = b.webSocketPath;
         this.maxJsonDepth = b.maxJsonDepth;
+        this.roomAccess = b.roomAccess;
+        this.globalPresence = b.globalPresence;
+        this.roomEventsMaxMembers = b.roomEventsMaxMembers;
+        this.historySize = b.historySize;
+        this.historyTtl = b.historyTtl;
+        this.inboxSize = b.inboxSize;
+        this.inboxTtl = b.inboxTtl;
+        this.historyMaxBytes = b.historyMaxBytes;
+        this.allowedOrigins = b.allowedOrigins == null ? null : List.copyOf(b.allowedOrigins);
+        this.maxConnectionsPerIp = b.maxConnectionsPerIp;
+        this.connectRatePerIp = b.connectRatePerIp;
+        this.maxUnauthenticatedConnections = b.maxUnauthenticatedConnections;
+        this.proxyProtocol = b.proxyProtocol;
     }
 
     /** A random node id: 6 base-36 characters, e.g. {@code k3x9qa}. */
@@ -101,6 +134,19 @@ public final class GatewayConfig {
         b.slowConsumerGrace = slowConsumerGrace;
         b.webSocketPath = webSocketPath;
         b.maxJsonDepth = maxJsonDepth;
+        b.roomAccess = roomAccess;
+        b.globalPresence = globalPresence;
+        b.roomEventsMaxMembers = roomEventsMaxMembers;
+        b.historySize = historySize;
+        b.historyTtl = historyTtl;
+        b.inboxSize = inboxSize;
+        b.inboxTtl = inboxTtl;
+        b.historyMaxBytes = historyMaxBytes;
+        b.allowedOrigins = allowedOrigins;
+        b.maxConnectionsPerIp = maxConnectionsPerIp;
+        b.connectRatePerIp = connectRatePerIp;
+        b.maxUnauthenticatedConnections = maxUnauthenticatedConnections;
+        b.proxyProtocol = proxyProtocol;
         return b;
     }
 
@@ -181,6 +227,102 @@ public final class GatewayConfig {
         return maxJsonDepth;
     }
 
+    /**
+     * Who may join which room, or {@code null} for the mode's default: {@link RoomAccess#GRANTED} in production
+     * mode, {@link RoomAccess#OPEN} in development mode.
+     */
+    public RoomAccess roomAccess() {
+        return roomAccess;
+    }
+
+    /**
+     * Whether {@code presence} without a room lists every online user, or {@code null} for the mode's default: off
+     * in production mode, on in development mode.
+     */
+    public Boolean globalPresence() {
+        return globalPresence;
+    }
+
+    /** {@code joined} and {@code left} go to a room's other members only while it has at most this many users. */
+    public int roomEventsMaxMembers() {
+        return roomEventsMaxMembers;
+    }
+
+    /** Messages kept per room; {@code 0} turns room history off (no offsets). */
+    public int historySize() {
+        return historySize;
+    }
+
+    /** How long a room message is kept. */
+    public Duration historyTtl() {
+        return historyTtl;
+    }
+
+    /** Direct messages kept per user; {@code 0} turns inboxes off. */
+    public int inboxSize() {
+        return inboxSize;
+    }
+
+    /** How long a direct message is kept, and how long an inbox outlives its user's last connection. */
+    public Duration inboxTtl() {
+        return inboxTtl;
+    }
+
+    /** Node-wide memory budget of all room histories and inboxes; the oldest entries go first beyond it. */
+    public long historyMaxBytes() {
+        return historyMaxBytes;
+    }
+
+    /** {@code true} when rooms keep history. */
+    public boolean isHistoryEnabled() {
+        return historySize > 0;
+    }
+
+    /** {@code true} when users have inboxes. */
+    public boolean isInboxEnabled() {
+        return inboxSize > 0;
+    }
+
+    /**
+     * Web origins that may open a WebSocket ({@code "*"} for any, {@code "self"} for the gateway's own), or
+     * {@code null} for the mode's default: {@code self} in production mode, {@code *} in development mode.
+     */
+    public List<String> allowedOrigins() {
+        return allowedOrigins;
+    }
+
+    /** Most connections one client address may hold at once; {@code 0} for no limit. */
+    public int maxConnectionsPerIp() {
+        return maxConnectionsPerIp;
+    }
+
+    /**
+     * New connections one client address may open per second on average (bursts of twice that); {@code 0} for no
+     * limit.
+     */
+    public double connectRatePerIp() {
+        return connectRatePerIp;
+    }
+
+    /**
+     * Most connections that are open but not yet authenticated, across both ports; beyond it new connections are
+     * refused at accept. {@code 0} for a quarter of {@link #maxConnections()}.
+     */
+    public int maxUnauthenticatedConnections() {
+        return maxUnauthenticatedConnections;
+    }
+
+    /** {@link #maxUnauthenticatedConnections()} with its default resolved: never above the connection limit. */
+    public int effectiveMaxUnauthenticatedConnections() {
+        return maxUnauthenticatedConnections > 0 ? Math.min(maxUnauthenticatedConnections, maxConnections)
+                : Math.max(1, maxConnections / 4);
+    }
+
+    /** {@code true} when every connection starts with a PROXY protocol (v1 or v2) header naming the client. */
+    public boolean proxyProtocol() {
+        return proxyProtocol;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig{nodeId=" + nodeId
@@ -197,6 +339,17 @@ public final class GatewayConfig {
                 + ", outboundBufferBytes=" + outboundBufferBytes
                 + ", slowConsumerGrace=" + slowConsumerGrace.toMillis() + "ms"
                 + ", webSocketPath=" + webSocketPath
+                + ", roomAccess=" + (roomAccess == null ? "by mode" : roomAccess.label())
+                + ", globalPresence=" + (globalPresence == null ? "by mode" : globalPresence ? "on" : "off")
+                + ", roomEventsMaxMembers=" + roomEventsMaxMembers
+                + ", history=" + (historySize == 0 ? "off" : historySize + " per room for " + historyTtl.toSeconds() + "s")
+                + ", inbox=" + (inboxSize == 0 ? "off" : inboxSize + " per user for " + inboxTtl.toSeconds() + "s")
+                + ", historyMaxBytes=" + historyMaxBytes
+                + ", allowedOrigins=" + (allowedOrigins == null ? "by mode" : String.join(",", allowedOrigins))
+                + ", maxConnectionsPerIp=" + (maxConnectionsPerIp == 0 ? "off" : maxConnectionsPerIp)
+                + ", connectRatePerIp=" + (connectRatePerIp == 0 ? "off" : connectRatePerIp + "/s")
+                + ", maxUnauthenticatedConnections=" + effectiveMaxUnauthenticatedConnections()
+                + ", proxyProtocol=" + (proxyProtocol ? "on" : "off")
                 + "}";
     }
 
@@ -218,6 +371,19 @@ public final class GatewayConfig {
         private Duration slowConsumerGrace = DEFAULT_SLOW_CONSUMER_GRACE;
         private String webSocketPath = DEFAULT_WEBSOCKET_PATH;
         private int maxJsonDepth = DEFAULT_MAX_JSON_DEPTH;
+        private RoomAccess roomAccess;
+        private Boolean globalPresence;
+        private int roomEventsMaxMembers = DEFAULT_ROOM_EVENTS_MAX_MEMBERS;
+        private int historySize = DEFAULT_HISTORY_SIZE;
+        private Duration historyTtl = DEFAULT_HISTORY_TTL;
+        private int inboxSize = DEFAULT_INBOX_SIZE;
+        private Duration inboxTtl = DEFAULT_INBOX_TTL;
+        private long historyMaxBytes = DEFAULT_HISTORY_MAX_BYTES;
+        private List<String> allowedOrigins;
+        private int maxConnectionsPerIp;
+        private double connectRatePerIp;
+        private int maxUnauthenticatedConnections;
+        private boolean proxyProtocol;
 
         private Builder() {
         }
@@ -298,6 +464,68 @@ public final class GatewayConfig {
             return this;
         }
 
+        /** {@code null} for the mode's default (granted in production, open in development). */
+        public Builder roomAccess(RoomAccess roomAccess) {
+            this.roomAccess = roomAccess;
+            return this;
+        }
+
+        /** {@code null} for the mode's default (off in production, on in development). */
+        public Builder globalPresence(Boolean globalPresence) {
+            this.globalPresence = globalPresence;
+            return this;
+        }
+
+        public Builder roomEventsMaxMembers(int roomEventsMaxMembers) {
+            this.roomEventsMaxMembers = roomEventsMaxMembers;
+            return this;
+        }
+
+        /** Room history: messages per room ({@code 0} = off) and how long each is kept. */
+        public Builder history(int size, Duration ttl) {
+            this.historySize = size;
+            this.historyTtl = ttl;
+            return this;
+        }
+
+        /** Inboxes: direct messages per user ({@code 0} = off) and how long each is kept. */
+        public Builder inbox(int size, Duration ttl) {
+            this.inboxSize = size;
+            this.inboxTtl = ttl;
+            return this;
+        }
+
+        public Builder historyMaxBytes(long historyMaxBytes) {
+            this.historyMaxBytes = historyMaxBytes;
+            return this;
+        }
+
+        /** {@code null} for the mode's default; {@code "*"} for any origin, {@code "self"} for the gateway's own. */
+        public Builder allowedOrigins(List<String> allowedOrigins) {
+            this.allowedOrigins = allowedOrigins;
+            return this;
+        }
+
+        public Builder maxConnectionsPerIp(int maxConnectionsPerIp) {
+            this.maxConnectionsPerIp = maxConnectionsPerIp;
+            return this;
+        }
+
+        public Builder connectRatePerIp(double connectRatePerIp) {
+            this.connectRatePerIp = connectRatePerIp;
+            return this;
+        }
+
+        public Builder maxUnauthenticatedConnections(int maxUnauthenticatedConnections) {
+            this.maxUnauthenticatedConnections = maxUnauthenticatedConnections;
+            return this;
+        }
+
+        public Builder proxyProtocol(boolean proxyProtocol) {
+            this.proxyProtocol = proxyProtocol;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first invalid value and what was expected */
         public GatewayConfig build() {
             if (nodeId != null && !nodeId.matches("[A-Za-z0-9_]{1,32}")) {
@@ -332,12 +560,39 @@ public final class GatewayConfig {
                         "webSocketPath: " + webSocketPath + " (expected: a path starting with '/')");
             }
             positive("maxJsonDepth", maxJsonDepth);
+            positive("roomEventsMaxMembers", roomEventsMaxMembers);
+            notNegative("historySize", historySize);
+            notNegative("inboxSize", inboxSize);
+            positive(historyTtl, "historyTtl");
+            positive(inboxTtl, "inboxTtl");
+            if ((historySize > 0 || inboxSize > 0) && historyMaxBytes < 1024) {
+                throw new IllegalArgumentException("historyMaxBytes: " + historyMaxBytes + " (expected: >= 1024)");
+            }
+            if (allowedOrigins != null) {
+                for (String o : allowedOrigins) {
+                    if (o == null || o.isBlank()) {
+                        throw new IllegalArgumentException("allowedOrigins: an empty entry (expected: origins, self or *)");
+                    }
+                }
+            }
+            notNegative("maxConnectionsPerIp", maxConnectionsPerIp);
+            if (!(connectRatePerIp >= 0) || Double.isInfinite(connectRatePerIp)) {
+                throw new IllegalArgumentException(
+                        "connectRatePerIp: " + connectRatePerIp + " (expected: >= 0, 0 for no limit)");
+            }
+            notNegative("maxUnauthenticatedConnections", maxUnauthenticatedConnections);
             return new GatewayConfig(this);
         }
 
         private static void positive(String name, long value) {
             if (value <= 0) {
                 throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+            }
+        }
+
+        private static void notNegative(String name, long value) {
+            if (value < 0) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0)");
             }
         }
 

@@ -11,9 +11,15 @@ import com.auth0.jwt.exceptions.TokenExpiredException;
 import com.auth0.jwt.interfaces.DecodedJWT;
 import com.auth0.jwt.interfaces.JWTVerifier;
 
+import io.chatgateway.policy.RoomPatterns;
+import io.chatgateway.policy.RoomRight;
+import io.chatgateway.protocol.Names;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Production mode: the token is a JWT signed with HS256 under a shared secret; the user id is its {@code sub}.
@@ -29,6 +35,7 @@ public final class JwtAuthenticator implements Authenticator {
     public static final int MAX_TOKEN_LENGTH = 8192;
 
     private final JWTVerifier verifier;
+    private final Duration leeway;
 
     public JwtAuthenticator(String secret) {
         this(secret, DEFAULT_LEEWAY, Clock.systemUTC());
@@ -41,6 +48,7 @@ public final class JwtAuthenticator implements Authenticator {
         if (leeway.isNegative()) {
             throw new IllegalArgumentException("leeway: " + leeway + " (expected: >= 0)");
         }
+        this.leeway = leeway;
         Algorithm hs256 = Algorithm.HMAC256(secret.getBytes(StandardCharsets.UTF_8));
         this.verifier = ((com.auth0.jwt.JWTVerifier.BaseVerification) JWT.require(hs256)
                 .acceptLeeway(leeway.toSeconds())
@@ -50,7 +58,58 @@ public final class JwtAuthenticator implements Authenticator {
     }
 
     @Override
-    public String authenticate(String token) throws AuthenticationException {
+    public CompletionStage<Principal> authenticate(String token) {
+        try {
+            DecodedJWT jwt = verify(token);
+            if (!jwt.getClaim("room").isMissing()) {
+                throw new AuthenticationException("a room token is not a connection token");
+            }
+            String sub = jwt.getSubject();
+            String problem = Names.userProblem(sub);
+            if (problem != null) {
+                throw new AuthenticationException("token 'sub': " + problem);
+            }
+            return CompletableFuture.completedFuture(new Principal(sub, jwt.getExpiresAtAsInstant().getEpochSecond(),
+                    patterns(jwt, "rooms"), patterns(jwt, "rooms_readonly")));
+        } catch (AuthenticationException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletionStage<RoomRight> authorizeRoom(String token, String user, String room) {
+        try {
+            DecodedJWT jwt = verify(token);
+            if (!user.equals(jwt.getSubject())) {
+                throw new AuthenticationException("room token is for another user");
+            }
+            if (!room.equals(jwt.getClaim("room").asString())) {
+                throw new AuthenticationException("room token is for another room");
+            }
+            Boolean readonly = jwt.getClaim("readonly").asBoolean();
+            return CompletableFuture.completedFuture(Boolean.TRUE.equals(readonly) ? RoomRight.READ : RoomRight.PUBLISH);
+        } catch (AuthenticationException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public Duration leeway() {
+        return leeway;
+    }
+
+    private static RoomPatterns patterns(DecodedJWT jwt, String claim) throws AuthenticationException {
+        if (jwt.getClaim(claim).isMissing()) {
+            return RoomPatterns.NONE;
+        }
+        try {
+            return RoomPatterns.of(jwt.getClaim(claim).asList(String.class));
+        } catch (RuntimeException e) {
+            throw new AuthenticationException("token claim '" + claim + "' must be an array of room patterns");
+        }
+    }
+
+    private DecodedJWT verify(String token) throws AuthenticationException {
         if (token == null || token.isEmpty()) {
             throw new AuthenticationException("empty token");
         }
@@ -73,12 +132,7 @@ public final class JwtAuthenticator implements Authenticator {
         } catch (JWTVerificationException e) {
             throw new AuthenticationException("token rejected: " + e.getMessage());
         }
-        String sub = jwt.getSubject();
-        String problem = UserIds.problem(sub);
-        if (problem != null) {
-            throw new AuthenticationException("token 'sub': " + problem);
-        }
-        return sub;
+        return jwt;
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.chatgateway.protocol.ClientFrame;
 import io.chatgateway.protocol.ErrorCode;
 import io.chatgateway.protocol.Field;
 import io.chatgateway.protocol.KickReason;
+import io.chatgateway.protocol.Names;
 import io.chatgateway.protocol.RawJson;
 import io.chatgateway.protocol.ServerFrames;
 import io.chatgateway.routing.Presence;
@@ -162,27 +163,28 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void authenticate(String token, RawJson id) {
-        String user;
-        try {
-            user = gateway.authenticator().authenticate(token);
-        } catch (AuthenticationException e) {
-            metrics.authFailure();
-            log.debug("{} authentication failed: {}", connection.logPrefix(), e.getMessage());
-            closeAfter(replyError(id, ErrorCode.UNAUTHORIZED, e.getMessage()), CloseReason.POLICY);
-            return;
-        }
-        await(gateway.router().register(connection, user), (ok, error) -> {
-            if (error != null) {
-                closeAfter(failed(id, error, "register"), CloseReason.POLICY);
+        await(gateway.authenticator().authenticate(token), (principal, rejected) -> {
+            if (rejected != null) {
+                metrics.authFailure();
+                String why = rejected instanceof AuthenticationException ? rejected.getMessage() : "token rejected";
+                log.debug("{} authentication failed: {}", connection.logPrefix(), why);
+                closeAfter(replyError(id, ErrorCode.UNAUTHORIZED, why), CloseReason.POLICY);
                 return;
             }
-            if (connection.state() == ConnectionState.DISCONNECTED || connection.state() == ConnectionState.DISCONNECTING) {
-                return;
-            }
-            cancelAuthTimer();
-            log.debug("{} authenticated", connection.logPrefix());
-            write(OutboundType.WELCOME, ServerFrames.welcome(ctx.alloc(), id, user, connection.id(),
-                    config.heartbeat().toSeconds()));
+            String user = principal.user();
+            await(gateway.router().register(connection, user), (ok, error) -> {
+                if (error != null) {
+                    closeAfter(failed(id, error, "register"), CloseReason.POLICY);
+                    return;
+                }
+                if (isClosing()) {
+                    return;
+                }
+                cancelAuthTimer();
+                log.debug("{} authenticated", connection.logPrefix());
+                write(OutboundType.WELCOME, ServerFrames.welcome(ctx.alloc(), id, user, connection.id(),
+                        config.heartbeat().toSeconds()));
+            });
         });
     }
 
@@ -392,7 +394,7 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
             malformed(frame.id(), ErrorCode.BAD_REQUEST, frame.problem(Field.ROOM));
             return null;
         }
-        String problem = Gateway.roomNameProblem(room);
+        String problem = Names.roomProblem(room);
         if (problem != null) {
             malformed(frame.id(), ErrorCode.BAD_REQUEST, problem);
             return null;

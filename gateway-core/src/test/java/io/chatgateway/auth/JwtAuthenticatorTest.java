@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
+import java.util.concurrent.CompletionException;
+import io.chatgateway.protocol.Names;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,17 +39,28 @@ class JwtAuthenticatorTest {
     }
 
     private String rejected(String token) {
-        return assertThrows(AuthenticationException.class, () -> auth.authenticate(token)).getMessage();
+        return rejected(auth, token);
+    }
+
+    private static String rejected(Authenticator a, String token) {
+        CompletionException e = assertThrows(CompletionException.class,
+                () -> a.authenticate(token).toCompletableFuture().join());
+        assertTrue(e.getCause() instanceof AuthenticationException, () -> "not an AuthenticationException: " + e);
+        return e.getCause().getMessage();
+    }
+
+    private static String user(Authenticator a, String token) {
+        return a.authenticate(token).toCompletableFuture().join().user();
     }
 
     @Test
     void acceptsValidTokenAndReturnsItsSubject() throws Exception {
-        assertEquals("alice", auth.authenticate(token(hs256(SECRET), "alice", NOW.plusSeconds(60))));
+        assertEquals("alice", user(auth, token(hs256(SECRET), "alice", NOW.plusSeconds(60))));
     }
 
     @Test
     void acceptsTokenExpiredWithinTheLeeway() throws Exception {
-        assertEquals("bob", auth.authenticate(token(hs256(SECRET), "bob", NOW.minusSeconds(3))));
+        assertEquals("bob", user(auth, token(hs256(SECRET), "bob", NOW.minusSeconds(3))));
     }
 
     @Test
@@ -99,11 +112,11 @@ class JwtAuthenticatorTest {
     @Test
     void developmentModeTakesTheTokenAsUserIdWithinTheRules() throws Exception {
         DevelopmentAuthenticator dev = new DevelopmentAuthenticator();
-        assertEquals("alice", dev.authenticate("alice"));
+        assertEquals("alice", user(dev, "alice"));
         assertTrue(dev.isDevelopmentMode());
-        assertThrows(AuthenticationException.class, () -> dev.authenticate(""));
-        assertThrows(AuthenticationException.class, () -> dev.authenticate("$server"));
-        assertThrows(AuthenticationException.class, () -> dev.authenticate("x".repeat(UserIds.MAX_LENGTH + 1)));
-        assertThrows(AuthenticationException.class, () -> dev.authenticate("tab\there"));
+        assertTrue(rejected(dev, "").contains("empty"));
+        assertTrue(rejected(dev, "$server").contains("reserved"));
+        assertTrue(rejected(dev, "x".repeat(Names.MAX_LENGTH + 1)).contains("longer"));
+        assertTrue(rejected(dev, "tab\there").contains("control"));
     }
 }

@@ -119,6 +119,9 @@ public final class GatewayServer implements AutoCloseable {
         if (config.isDevelopmentMode()) {
             return new DevelopmentAuthenticator();
         }
+        if (config.jwtSecret() == null) {
+            throw new IllegalStateException("public keys and JWKS are not wired yet");
+        }
         if (config.jwtSecret().getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
             log.warn("The JWT secret is shorter than {} bytes; HS256 wants at least 256 bits of secret.",
                     MIN_SECRET_BYTES);

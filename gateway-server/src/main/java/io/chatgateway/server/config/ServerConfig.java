@@ -1,6 +1,7 @@
 package io.chatgateway.server.config;
 
 import io.chatgateway.GatewayConfig;
+import io.chatgateway.policy.RoomAccess;
 import io.chatgateway.session.SessionMode;
 
 import java.io.IOException;
@@ -31,6 +32,15 @@ public final class ServerConfig {
     private final String bind;
     private final String jwtSecret;
     private final Duration jwtLeeway;
+    private final String jwtPublicKeyFile;
+    private final String jwtJwksFile;
+    private final String jwtJwksUrl;
+    private final Duration jwtJwksRefresh;
+    private final String jwtIssuer;
+    private final String jwtAudience;
+    private final Duration jwtMaxLifetime;
+    private final String tlsCertFile;
+    private final String tlsKeyFile;
     private final int ioThreads;
     private final String transport;
     private final Duration shutdownTimeout;
@@ -50,6 +60,21 @@ public final class ServerConfig {
         this.bind = nonEmpty(Setting.BIND, problems);
         this.jwtSecret = secret(problems);
         this.jwtLeeway = Duration.ofSeconds(integer(Setting.JWT_LEEWAY_SECONDS, 0, 3600, problems));
+        this.jwtPublicKeyFile = optional(Setting.JWT_PUBLIC_KEY_FILE);
+        this.jwtJwksFile = optional(Setting.JWT_JWKS_FILE);
+        this.jwtJwksUrl = jwksUrl(problems);
+        this.jwtJwksRefresh = Duration.ofSeconds(integer(Setting.JWT_JWKS_REFRESH_SECONDS, 10, 86_400, problems));
+        this.jwtIssuer = optional(Setting.JWT_ISSUER);
+        this.jwtAudience = optional(Setting.JWT_AUDIENCE);
+        this.jwtMaxLifetime = Duration.ofSeconds(integer(Setting.JWT_MAX_LIFETIME_SECONDS, 0, 365 * 86_400, problems));
+        this.tlsCertFile = optional(Setting.TLS_CERT_FILE);
+        this.tlsKeyFile = optional(Setting.TLS_KEY_FILE);
+        if ((tlsCertFile == null) != (tlsKeyFile == null)) {
+            problems.add((tlsCertFile == null ? where(Setting.TLS_KEY_FILE) : where(Setting.TLS_CERT_FILE))
+                    + " is set without " + (tlsCertFile == null ? Setting.TLS_CERT_FILE : Setting.TLS_KEY_FILE).key()
+                    + " (expected: both or neither)");
+        }
+        boolean production = !isDevelopmentMode();
         this.ioThreads = integer(Setting.IO_THREADS, 0, 1024, problems);
         this.transport = oneOf(Setting.TRANSPORT, problems, "auto", "epoll", "nio");
         this.shutdownTimeout = Duration.ofSeconds(integer(Setting.SHUTDOWN_TIMEOUT_SECONDS, 1, 3600, problems));
@@ -75,7 +100,23 @@ public final class ServerConfig {
                     .maxPresenceUsers(integer(Setting.MAX_PRESENCE_USERS, 1, 1_000_000, problems))
                     .outboundBufferBytes(integer(Setting.OUTBOUND_BUFFER_BYTES, 1024, 1 << 30, problems))
                     .slowConsumerGrace(Duration.ofMillis(integer(Setting.SLOW_CONSUMER_GRACE_MS, 0, 3_600_000, problems)))
-                    .webSocketPath(get(Setting.WS_PATH));
+                    .webSocketPath(get(Setting.WS_PATH))
+                    .roomAccess(roomAccess(production, problems))
+                    .globalPresence(onOff(Setting.GLOBAL_PRESENCE, !production, problems))
+                    .roomEventsMaxMembers(integer(Setting.ROOM_EVENTS_MAX_MEMBERS, 1, 10_000_000, problems))
+                    .history(integer(Setting.HISTORY_SIZE, 0, 100_000, problems),
+                            Duration.ofSeconds(integer(Setting.HISTORY_TTL_SECONDS, 1, 30 * 86_400, problems)))
+                    .inbox(integer(Setting.INBOX_SIZE, 0, 100_000, problems),
+                            Duration.ofSeconds(integer(Setting.INBOX_TTL_SECONDS, 1, 30 * 86_400, problems)))
+                    .historyMaxBytes(longInteger(Setting.HISTORY_MAX_BYTES, 1024, 1L << 40, problems))
+                    .allowedOrigins(origins(production))
+                    .maxConnectionsPerIp(get(Setting.MAX_CONNECTIONS_PER_IP) == null ? (production ? 1000 : 0)
+                            : integer(Setting.MAX_CONNECTIONS_PER_IP, 0, Integer.MAX_VALUE, problems))
+                    .connectRatePerIp(get(Setting.CONNECT_RATE_PER_IP) == null ? (production ? 50 : 0)
+                            : decimal(Setting.CONNECT_RATE_PER_IP, problems))
+                    .maxUnauthenticatedConnections(
+                            integer(Setting.MAX_UNAUTHENTICATED_CONNECTIONS, 0, Integer.MAX_VALUE, problems))
+                    .proxyProtocol(onOff(Setting.PROXY_PROTOCOL, false, problems));
             if (get(Setting.NODE_ID) != null) {
                 b.nodeId(get(Setting.NODE_ID));
             }
@@ -125,9 +166,59 @@ public final class ServerConfig {
         return jwtSecret;
     }
 
-    /** Development mode: no secret configured, tokens are taken as user ids. */
+    /** Development mode: no JWT key configured (secret, public key, JWKS), tokens are taken as user ids. */
     public boolean isDevelopmentMode() {
-        return jwtSecret == null;
+        return jwtSecret == null && jwtPublicKeyFile == null && jwtJwksFile == null && jwtJwksUrl == null;
+    }
+
+    /** PEM public key file(s) as configured ({@code [kid=]path, ...}), or {@code null}. */
+    public String jwtPublicKeyFile() {
+        return jwtPublicKeyFile;
+    }
+
+    /** A JWKS file, or {@code null}. */
+    public String jwtJwksFile() {
+        return jwtJwksFile;
+    }
+
+    /** A JWKS URL (http or https), or {@code null}. */
+    public String jwtJwksUrl() {
+        return jwtJwksUrl;
+    }
+
+    /** How often the JWKS URL is fetched again, and the least time between two fetches for an unknown kid. */
+    public Duration jwtJwksRefresh() {
+        return jwtJwksRefresh;
+    }
+
+    /** The required {@code iss}, or {@code null}. */
+    public String jwtIssuer() {
+        return jwtIssuer;
+    }
+
+    /** The required {@code aud} member, or {@code null}. */
+    public String jwtAudience() {
+        return jwtAudience;
+    }
+
+    /** The longest token lifetime accepted; {@link Duration#ZERO} for no limit. */
+    public Duration jwtMaxLifetime() {
+        return jwtMaxLifetime;
+    }
+
+    /** The PEM certificate chain for TLS, or {@code null} for plain connections. */
+    public String tlsCertFile() {
+        return tlsCertFile;
+    }
+
+    /** The PEM private key for TLS, or {@code null}. */
+    public String tlsKeyFile() {
+        return tlsKeyFile;
+    }
+
+    /** {@code true} when both ports speak TLS. */
+    public boolean isTls() {
+        return tlsCertFile != null;
     }
 
     public Duration jwtLeeway() {
@@ -207,7 +298,7 @@ public final class ServerConfig {
             }
             String shown = v;
             if (s == Setting.JWT_SECRET) {
-                shown = jwtSecret == null ? "(unset: DEVELOPMENT MODE)" : "****** (set)";
+                shown = jwtSecret != null ? "****** (set)" : isDevelopmentMode() ? "(unset: DEVELOPMENT MODE)" : "(unset)";
             } else if (s.isSecret()) {
                 shown = v.isEmpty() ? "(empty)" : "****** (set)";
             } else if (s == Setting.REDIS_URI) {
@@ -239,6 +330,81 @@ public final class ServerConfig {
     }
 
     // ---- typed parsing; every problem names the setting, its source and what was expected
+
+    private String optional(Setting s) {
+        String v = raw.get(s);
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private String jwksUrl(List<String> problems) {
+        String v = optional(Setting.JWT_JWKS_URL);
+        if (v == null) {
+            return null;
+        }
+        String lower = v.toLowerCase(Locale.ROOT);
+        if (!lower.startsWith("https://") && !lower.startsWith("http://")) {
+            problems.add(where(Setting.JWT_JWKS_URL) + ": " + v + " (expected: an https:// or http:// URL)");
+            return null;
+        }
+        return v;
+    }
+
+    private RoomAccess roomAccess(boolean production, List<String> problems) {
+        String v = optional(Setting.ROOM_ACCESS);
+        if (v == null) {
+            return production ? RoomAccess.GRANTED : RoomAccess.OPEN;
+        }
+        try {
+            return RoomAccess.parse(v);
+        } catch (IllegalArgumentException e) {
+            problems.add(where(Setting.ROOM_ACCESS) + ": " + v + " (expected: granted or open)");
+            return RoomAccess.GRANTED;
+        }
+    }
+
+    /** {@code on}/{@code off} (also true/false, yes/no); unset gives {@code unset}. */
+    private boolean onOff(Setting s, boolean unset, List<String> problems) {
+        String v = optional(s);
+        if (v == null) {
+            return unset;
+        }
+        switch (v.toLowerCase(Locale.ROOT)) {
+            case "on": case "true": case "yes": return true;
+            case "off": case "false": case "no": return false;
+            default:
+                problems.add(where(s) + ": " + v + " (expected: on or off)");
+                return unset;
+        }
+    }
+
+    private List<String> origins(boolean production) {
+        String v = optional(Setting.ALLOWED_ORIGINS);
+        if (v == null) {
+            return List.of(production ? "self" : "*");
+        }
+        List<String> out = new ArrayList<>();
+        for (String o : v.split(",")) {
+            if (!o.isBlank()) {
+                out.add(o.trim());
+            }
+        }
+        return out.isEmpty() ? List.of("self") : out;
+    }
+
+    private long longInteger(Setting s, long min, long max, List<String> problems) {
+        String v = raw.get(s);
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n < min || n > max) {
+                problems.add(where(s) + ": " + v + " (expected: " + min + " to " + max + ")");
+                return min;
+            }
+            return n;
+        } catch (NumberFormatException | NullPointerException e) {
+            problems.add(where(s) + ": " + v + " (expected: an integer from " + min + " to " + max + ")");
+            return min;
+        }
+    }
 
     private String redisUri(List<String> problems) {
         String v = raw.get(Setting.REDIS_URI);

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatgateway.Gateway;
 import io.chatgateway.GatewayStatistics;
-import io.chatgateway.auth.UserIds;
 import io.chatgateway.protocol.ErrorCode;
 import io.chatgateway.protocol.KickReason;
+import io.chatgateway.protocol.Names;
 import io.chatgateway.protocol.RawJson;
 import io.chatgateway.room.Room;
 import io.chatgateway.routing.Presence;
@@ -520,7 +520,7 @@ final class AdminApi {
     }
 
     private static String user(String user) {
-        String problem = UserIds.problem(user);
+        String problem = Names.userProblem(user);
         if (problem != null) {
             throw HttpProblem.badRequest("user: " + problem);
         }
@@ -528,7 +528,7 @@ final class AdminApi {
     }
 
     private static String room(String room) {
-        String problem = Gateway.roomNameProblem(room);
+        String problem = Names.roomProblem(room);
         if (problem != null) {
             throw HttpProblem.badRequest("room: " + problem);
         }
