@@ -70,6 +70,7 @@ public final class GatewayServer implements AutoCloseable {
     private EventLoopGroup group;
     private Channel httpChannel;
     private Channel tcpChannel;
+    private io.netty.util.concurrent.ScheduledFuture<?> sweeper;
     private volatile boolean stopped;
 
     /** A gateway with the full HTTP surface: health, metrics, admin API and web pages ({@link HttpRoutes}). */
@@ -166,6 +167,7 @@ public final class GatewayServer implements AutoCloseable {
             throw e;
         }
         metrics.start(group);
+        sweeper = group.next().scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);
         log.info("Listening: WebSocket ws://{}:{}{}, TCP {}:{}", config.bind(), httpPort(),
                 config.gateway().webSocketPath(), config.bind(), tcpPort());
         if (http instanceof HttpRoutes) {
@@ -185,6 +187,15 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(initializer);
         return b.bind(new InetSocketAddress(config.bind(), port)).sync().channel();
+    }
+
+    /** Once a second: the engine's housekeeping (history expiry); a failure is logged, never ends the schedule. */
+    private void sweep() {
+        try {
+            gateway.sweep();
+        } catch (RuntimeException e) {
+            log.warn("Housekeeping failed", e);
+        }
     }
 
     public Gateway gateway() {
@@ -264,6 +275,9 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (tcpChannel != null) {
             tcpChannel.close().syncUninterruptibly();
+        }
+        if (sweeper != null) {
+            sweeper.cancel(false);
         }
         CompletableFuture<Void> closed = gateway.shutdown();
         try {
