@@ -2,6 +2,7 @@ package io.chatgateway.internal;
 
 import org.slf4j.Logger;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -23,6 +24,11 @@ public final class ThrottledWarning {
 
     public ThrottledWarning(Logger log, String what) {
         this(log, what, DEFAULT_INTERVAL_NANOS, System::nanoTime);
+    }
+
+    /** A warning logged at most once per {@code interval}, for faults that recur on a schedule of their own. */
+    public ThrottledWarning(Logger log, String what, Duration interval) {
+        this(log, what, interval.toNanos(), System::nanoTime);
     }
 
     ThrottledWarning(Logger log, String what, long intervalNanos, LongSupplier nanoClock) {

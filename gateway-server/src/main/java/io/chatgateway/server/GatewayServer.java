@@ -1,10 +1,8 @@
 package io.chatgateway.server;
 
 import io.chatgateway.Gateway;
-import io.chatgateway.auth.Authenticator;
-import io.chatgateway.auth.DevelopmentAuthenticator;
-import io.chatgateway.auth.JwtAuthenticator;
 import io.chatgateway.pipeline.NotFoundHttpHandler;
+import io.chatgateway.server.auth.ServerAuthentication;
 import io.chatgateway.server.cluster.ClusterConfig;
 import io.chatgateway.server.cluster.RedisCluster;
 import io.chatgateway.server.config.ServerConfig;
@@ -27,8 +25,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -49,17 +45,22 @@ import java.util.function.Function;
  * <p>With {@code redis-uri} set the node runs in cluster mode: the engine routes through a {@link RedisCluster},
  * which connects to Redis when the server starts (sharing its event loops) and leaves the cluster when it stops,
  * after the connections were kicked and before the event loops end.
+ *
+ * <p>With {@code jwt-jwks-url} set, the keys are fetched on a thread of their own ({@link ServerAuthentication}):
+ * {@link #start()} waits a few seconds for the first fetch and serves anyway; {@code /readyz} fails (check
+ * {@code jwks}) until a key has been fetched.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
     /** Accept backlog; the kernel caps it at net.core.somaxconn. */
     private static final int BACKLOG = 4096;
-    /** Secrets shorter than this are weak for HS256 (RFC 7518 asks for at least the hash size, 256 bits). */
-    private static final int MIN_SECRET_BYTES = 32;
     /** How long start() waits for the cluster broker before it serves anyway (not ready until the broker is). */
     private static final Duration CLUSTER_START_WAIT = Duration.ofSeconds(5);
+    /** How long start() waits for the first JWKS fetch before it serves anyway (not ready until it succeeds). */
+    private static final Duration JWKS_START_WAIT = Duration.ofSeconds(5);
 
     private final ServerConfig config;
+    private final ServerAuthentication authentication;
     private final Gateway gateway;
     private final NettyTransport transport;
     private final ChannelHandler http;
@@ -106,28 +107,18 @@ public final class GatewayServer implements AutoCloseable {
         if (cluster != null) {
             gatewayBuilder.routerFactory(cluster.routerFactory());
         }
-        this.gateway = gatewayBuilder.authenticator(authenticator(config)).build();
+        // Reads the key files now: a gateway whose keys cannot be used must not start.
+        this.authentication = ServerAuthentication.from(config);
+        this.gateway = gatewayBuilder.authenticator(authentication.authenticator()).build();
         this.readiness = new Readiness(() -> state);
         this.metrics = new ServerMetrics(gateway, readiness);
+        authentication.readinessCheck().ifPresent(readiness::add);
+        authentication.bindTo(metrics.registry());
         if (cluster != null) {
             readiness.add(ReadinessCheck.of("broker", () -> cluster.status().isBrokerAvailable()));
             new ClusterMeterBinder(cluster.status()).bindTo(metrics.registry());
         }
         this.http = Objects.requireNonNull(http.apply(this), "http");
-    }
-
-    private static Authenticator authenticator(ServerConfig config) {
-        if (config.isDevelopmentMode()) {
-            return new DevelopmentAuthenticator();
-        }
-        if (config.jwtSecret() == null) {
-            throw new IllegalStateException("public keys and JWKS are not wired yet");
-        }
-        if (config.jwtSecret().getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
-            log.warn("The JWT secret is shorter than {} bytes; HS256 wants at least 256 bits of secret.",
-                    MIN_SECRET_BYTES);
-        }
-        return new JwtAuthenticator(config.jwtSecret(), config.jwtLeeway(), Clock.systemUTC());
     }
 
     /** Binds both ports; returns once the gateway accepts connections. */
@@ -141,15 +132,17 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (config.isDevelopmentMode()) {
             log.warn("**************************************************************************");
-            log.warn("* DEVELOPMENT MODE: no JWT secret is set, so a token is taken as the user *");
-            log.warn("* id and NOTHING IS VERIFIED. Set GATEWAY_JWT_SECRET for production.     *");
+            log.warn("* DEVELOPMENT MODE: no JWT key is configured, so a token is taken as the *");
+            log.warn("* user id and NOTHING IS VERIFIED. Set GATEWAY_JWT_SECRET (or a public   *");
+            log.warn("* key or JWKS: see docs/operations.md) for production.                   *");
             log.warn("**************************************************************************");
         } else {
-            log.info("Authentication: JWT HS256, exp required, leeway {}s", config.jwtLeeway().toSeconds());
+            log.info("Authentication: {}", authentication);
         }
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("gateway-io"),
                 transport.ioHandlerFactory());
         try {
+            authentication.start(JWKS_START_WAIT);
             if (cluster != null) {
                 cluster.start(group, transport.name());
                 // Serve at once when Redis is there; otherwise keep trying in the background (not ready meanwhile).
@@ -163,6 +156,7 @@ public final class GatewayServer implements AutoCloseable {
             if (cluster != null) {
                 cluster.stop();
             }
+            authentication.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
@@ -262,6 +256,7 @@ public final class GatewayServer implements AutoCloseable {
         if (group == null) {
             stopped = true;
             state = Lifecycle.STOPPED;
+            authentication.close();
             metrics.close();
             return;
         }
@@ -294,6 +289,7 @@ public final class GatewayServer implements AutoCloseable {
         if (cluster != null) {
             cluster.stop();
         }
+        authentication.close();
         long left = Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime());
         group.shutdownGracefully(0, left, TimeUnit.NANOSECONDS).syncUninterruptibly();
         metrics.close();

@@ -1,5 +1,6 @@
 package io.chatgateway.server;
 
+import io.chatgateway.server.auth.KeyConfigException;
 import io.chatgateway.server.config.ConfigException;
 import io.chatgateway.server.config.ConfigLoader;
 import ch.qos.logback.classic.Level;
@@ -44,7 +45,15 @@ public final class Main {
         applyLogLevel(loaded.config().logLevel());
         loaded.warnings().forEach(w -> log.warn("Configuration: {}", w));
 
-        GatewayServer server = new GatewayServer(loaded.config());
+        GatewayServer server;
+        try {
+            server = new GatewayServer(loaded.config());
+        } catch (KeyConfigException e) {
+            System.err.println("Invalid configuration:");
+            System.err.println("  - " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();
             // Logback's own shutdown hook would race ours and drop the shutdown log; flush it here instead.
