@@ -159,6 +159,8 @@ const FINAL_KICKS = new Set(['replaced', 'admin']);
 const KICK_BY_CLOSE_CODE = new Map([[4000, 'replaced'], [4001, 'admin'], [4002, 'idle'], [4003, 'slow_consumer'],
   [1001, 'shutdown']]);
 const RECENT_MIDS = 1000;
+// Refusals of a join that say nothing about the room itself: try again later instead of giving the room up.
+const TRANSIENT_CODES = new Set(['rate_limited', 'unavailable', 'internal', 'server_busy']);
 
 function noop() {}
 
@@ -260,6 +262,8 @@ export class Room extends Emitter {
     this._wanted = false;
     this._waiters = [];
     this._joinInFlight = false;
+    this._joinRetries = 0;
+    this._retryTimer = null;
     this._lastAck = null;
   }
 
@@ -305,10 +309,7 @@ export class Room extends Emitter {
   publish(body, options = {}) {
     const frame = { type: 'publish', room: this.name, body };
     if (options.ephemeral) frame.ephemeral = true;
-    return this.client._call(frame, options).then((ack) => {
-      this.client._ownMids.add(ack.mid);
-      return ack;
-    });
+    return this.client._call(frame, { ...options, onReply: (ack) => ack && this.client._ownMids.add(ack.mid) });
   }
 
   /** The room's members: resolves with the `presence` frame (`users`, `truncated`). */
@@ -364,34 +365,57 @@ export class Room extends Emitter {
     if (token !== undefined && token !== null && token !== '') frame.token = token;
     const since = this._stream.startRecovery();
     if (since) frame.since = since;
-    client._call(frame, { timeout, queue: false }).then(
-      (ack) => {
-        this._joinInFlight = false;
-        if (!this._wanted) return;
-        this._lastAck = ack;
-        const latest = typeof ack.epoch === 'string' ? { epoch: ack.epoch, offset: ack.offset } : null;
-        const outcome = this._stream.finishRecovery(latest, ack.recovered);
-        this._setState(RoomState.JOINED);
-        const waiters = this._waiters;
-        this._waiters = [];
-        for (const w of waiters) w.resolve(ack);
-        if (outcome.recovered) this._emit('recovered', { room: this.name, ...outcome.recovered });
-        if (outcome.gap) this._emit('gap', { room: this.name, ...outcome.gap });
-      },
-      (error) => {
-        this._joinInFlight = false;
+    // The ack is handled as it is read (onReply), not a microtask later: messages right behind it in the same
+    // read must already find the room joined at the ack's offset.
+    const onReply = (ack, error) => {
+      this._joinInFlight = false;
+      if (error) {
         this._stream.recovering = null;
-        if (generation !== client._generation || !this._wanted) return; // the connection went: rejoin later
-        if (error.code === LocalErrorCode.DISCONNECTED) return;
-        if (error.code === LocalErrorCode.TIMEOUT) {
-          // The gateway answers every frame; no answer means the connection is not working. Recycle it.
-          this._failWaiters(error);
-          this._emit('error', error);
-          client._drop({ reason: 'timeout' });
-          return;
-        }
-        this._joinFailed(error);
-      });
+        if (generation !== client._generation || !this._wanted) return;
+        if (TRANSIENT_CODES.has(error.code)) this._retryJoin(error, generation);
+        else this._joinFailed(error);
+        return;
+      }
+      if (!this._wanted) return;
+      this._joinRetries = 0;
+      this._lastAck = ack;
+      const latest = typeof ack.epoch === 'string' ? { epoch: ack.epoch, offset: ack.offset } : null;
+      const outcome = this._stream.finishRecovery(latest, ack.recovered);
+      this._setState(RoomState.JOINED);
+      const waiters = this._waiters;
+      this._waiters = [];
+      for (const w of waiters) w.resolve(ack);
+      if (outcome.recovered) this._emit('recovered', { room: this.name, ...outcome.recovered });
+      if (outcome.gap) this._emit('gap', { room: this.name, ...outcome.gap });
+    };
+    client._call(frame, { timeout, queue: false, onReply }).catch((error) => {
+      if (error.frame !== undefined) return; // the gateway's answer: handled by onReply
+      if (generation !== client._generation || !this._wanted) return; // the connection went: rejoin later
+      this._joinInFlight = false;
+      this._stream.recovering = null;
+      if (error.code === LocalErrorCode.TIMEOUT) {
+        // The gateway answers every frame; no answer means the connection is not working. Recycle it.
+        this._failWaiters(error);
+        this._emit('error', error);
+        client._drop({ reason: 'timeout' });
+        return;
+      }
+      if (error.code !== LocalErrorCode.DISCONNECTED) this._joinFailed(error);
+    });
+  }
+
+  /** A refusal that may pass (rate limit, broker down): the room stays wanted and is asked for again. */
+  _retryJoin(error, generation) {
+    this._failWaiters(error);
+    this._emit('error', error);
+    const o = this.client.options;
+    const delay = backoffDelay(this._joinRetries++, o.minReconnectDelay, o.maxReconnectDelay);
+    clearTimeout(this._retryTimer);
+    this._retryTimer = setTimeout(() => {
+      this._retryTimer = null;
+      if (generation === this.client._generation && this._wanted && !this._joinInFlight
+          && this.client.state === State.CONNECTED) this._sendJoin();
+    }, delay);
   }
 
   _joinFailed(error) {
@@ -402,6 +426,8 @@ export class Room extends Emitter {
   }
 
   _onConnectionLost(final) {
+    clearTimeout(this._retryTimer);
+    this._retryTimer = null;
     this._joinInFlight = false;
     this._stream.recovering = null;
     if (!this._wanted) {
@@ -570,10 +596,7 @@ export class Client extends Emitter {
   send(to, body, options = {}) {
     const frame = { type: 'send', to, body };
     if (options.ephemeral) frame.ephemeral = true;
-    return this._call(frame, options).then((ack) => {
-      this._ownMids.add(ack.mid);
-      return ack;
-    });
+    return this._call(frame, { ...options, onReply: (ack) => ack && this._ownMids.add(ack.mid) });
   }
 
   /** Who is online on the gateway: resolves with the `presence` frame (`users`, `truncated`). */
@@ -716,6 +739,7 @@ export class Client extends Emitter {
     const p = this._pending.get(id);
     this._pending.delete(id);
     clearTimeout(p.timer);
+    if (p.onReply) p.onReply(frame, error);
     if (error) p.reject(error); else p.resolve(frame);
   }
 
@@ -1007,7 +1031,7 @@ export class Client extends Emitter {
         reject(new FrameTooLargeError(size, this.options.maxFrameBytes));
         return;
       }
-      const entry = { id, text, resolve, reject, timer: null };
+      const entry = { id, text, resolve, reject, timer: null, onReply: options.onReply };
       if (this.state !== State.CONNECTED || !this._ws) {
         const queueAllowed = options.queue !== false && this.options.offlineQueue > 0
           && this.state === State.CONNECTING;
