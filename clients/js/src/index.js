@@ -822,7 +822,8 @@ export class Client extends Emitter {
       if (typeof this._token === 'function') this._needFreshToken = 'expired';
       else reconnect = false;
     }
-    if (reason === 'idle' || reason === 'slow_consumer') this._attempt = Math.max(this._attempt, 1);
+    // idle, slow_consumer, or a reason from a later version: not straight back at the shortest step.
+    if (reason !== 'shutdown' && reason !== 'expired') this._attempt = Math.max(this._attempt, 1);
     this._emit('kicked', { reason, reconnect });
     this._drop({ reason: 'kicked', kicked: reason }, !reconnect);
   }
