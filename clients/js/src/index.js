@@ -294,6 +294,8 @@ export class Room extends Emitter {
   leave(options = {}) {
     const member = this.state !== RoomState.UNJOINED || this._joinInFlight;
     this._wanted = false;
+    clearTimeout(this._retryTimer);
+    this._retryTimer = null;
     this._stream = new Stream(null);
     this._failWaiters(new ChatError(LocalErrorCode.CANCELLED, 'leave() was called before the join completed'));
     this._setState(RoomState.UNJOINED);
@@ -341,6 +343,8 @@ export class Room extends Emitter {
   async _sendJoin(timeout) {
     const client = this.client;
     const generation = client._generation;
+    clearTimeout(this._retryTimer);
+    this._retryTimer = null;
     this._joinInFlight = true;
     this._setState(RoomState.JOINING);
     let token = this._token;
