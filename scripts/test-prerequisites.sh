@@ -35,3 +35,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   [ -z "$placed_policy" ] || $sudo rm -f "$policy"
 fi
+
+# clients/js runs its tests with Node.js's own runner (node --test) and installs its one dev dependency with npm
+# ci; Debian's nodejs is older than the Node 20 it needs, so it is checked here rather than installed.
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if [ "$node_major" -lt 20 ] || ! command -v npm >/dev/null 2>&1; then
+  echo "clients/js needs Node.js 20 or later with npm on the PATH (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
