@@ -123,7 +123,7 @@ describe('tokens', () => {
 });
 
 describe('token lifetime (1.1)', () => {
-  test('welcome carries expires, the token\'s exp', { ...T, todo: 'needs gateway 1.1: welcome.expires' },
+  test('welcome carries expires, the token\'s exp', T,
     async () => {
       const exp = nowSeconds() + 600;
       const c = await clients.connected(gw.wsUrl, { token: signJwt({ sub: 'ivy', exp }, secret) });
@@ -131,7 +131,7 @@ describe('token lifetime (1.1)', () => {
     });
 
   test('refresh is sent before expires with a new token; the ack\'s expires replaces it and the connection stays',
-    { ...T, todo: 'needs gateway 1.1: welcome.expires, refresh with ack.expires' }, async () => {
+    T, async () => {
       const spy = spyWebSocket();
       const issued = [];
       const c = await clients.connected(gw.wsUrl, {
@@ -162,7 +162,7 @@ describe('token lifetime (1.1)', () => {
     });
 
   test('a refused refresh keeps the old token; at expiry kicked expired, a fresh token, and a reconnect',
-    { ...T, todo: 'needs gateway 1.1: refresh (error unauthorized), kicked expired' }, async () => {
+    T, async () => {
       const reasons = [];
       const c = await clients.connected(gw.wsUrl, {
         refreshMargin: 30000, refreshJitter: 0,
@@ -184,7 +184,7 @@ describe('token lifetime (1.1)', () => {
       assert.ok(c.expires > nowSeconds() + 60);
     });
 
-  test('kicked expired with a static token: the client stops', { ...T, todo: 'needs gateway 1.1: kicked expired' },
+  test('kicked expired with a static token: the client stops', T,
     async () => {
       const c = await clients.connected(gw.wsUrl, { token: token('leah', {}, 3) });
       const kicked = await nextEvent(c, 'kicked', { timeout: 10000 });
@@ -199,7 +199,7 @@ describe('access control and room tokens (1.1)', () => {
   const claims = { rooms: ['public:*'], rooms_readonly: ['news'] };
 
   test('a room without a grant: join rejects with forbidden, the room is unjoined and says error',
-    { ...T, todo: 'needs gateway 1.1: room-access=granted, error forbidden' }, async () => {
+    T, async () => {
       const c = await clients.connected(gw.wsUrl, { token: token('mia', claims) });
       const room = c.room('secret');
       const roomError = nextEvent(room, 'error');
@@ -211,7 +211,7 @@ describe('access control and room tokens (1.1)', () => {
     });
 
   test('claims grant rooms by pattern; a read-only grant joins but may not publish',
-    { ...T, todo: 'needs gateway 1.1: rooms / rooms_readonly claims, error forbidden on publish' }, async () => {
+    T, async () => {
       const c = await clients.connected(gw.wsUrl, { token: token('nina', claims) });
       await c.room('public:lobby').join();
       assert.equal((await c.room('public:lobby').publish('hi')).recipients, 0);
@@ -221,7 +221,7 @@ describe('access control and room tokens (1.1)', () => {
     });
 
   test('room tokens, as a string or an async function, go in join.token and are asked for again on a rejoin',
-    { ...T, todo: 'needs gateway 1.1: room tokens in join' }, async () => {
+    T, async () => {
       const proxy = await startProxy(gw.httpPort);
       try {
         const spy = spyWebSocket();
@@ -252,7 +252,7 @@ describe('access control and room tokens (1.1)', () => {
     });
 
   test('global presence is forbidden in production mode',
-    { ...T, todo: 'needs gateway 1.1: global-presence=off by default in production' }, async () => {
+    T, async () => {
       const c = await clients.connected(gw.wsUrl, { token: token('pam') });
       const err = await c.presence().then(() => null, (e) => e);
       assert.equal(err.code, 'forbidden');

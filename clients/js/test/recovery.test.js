@@ -1,6 +1,6 @@
 // History and recovery (protocol 1.1) against a real gateway: a client whose connection dies while messages keep
 // coming rejoins with `since` and ends up with every message exactly once, in order; rooms and the direct-message
-// inbox alike. Every test here needs the gateway's 1.1 history work and is marked todo until it lands.
+// inbox alike, against the gateway's protocol 1.1 history and recovery.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway } from '../test-support/gateway.js';
@@ -30,7 +30,7 @@ afterEach(async () => {
 const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 test('room: 0 messages lost or doubled across a dead connection and a rejoin with since',
-  { ...T, todo: 'needs gateway 1.1: message.offset, join ack epoch/offset, join since -> replay + recovered: true' },
+  T,
   async () => {
     proxy = await startProxy(gw.httpPort);
     const spy = spyWebSocket();
@@ -71,7 +71,7 @@ test('room: 0 messages lost or doubled across a dead connection and a rejoin wit
   });
 
 test('inbox: direct messages missed while the connection was dead come back before welcome, once each',
-  { ...T, todo: 'needs gateway 1.1: welcome.inbox, message.offset for direct messages, auth since -> replay + welcome.recovered' },
+  T,
   async () => {
     proxy = await startProxy(gw.httpPort);
     const spy = spyWebSocket();
@@ -100,7 +100,7 @@ test('inbox: direct messages missed while the connection was dead come back befo
   });
 
 test('a send to a user who just went away is stored; a client created later with since gets it',
-  { ...T, todo: 'needs gateway 1.1: inbox, ack stored: true with recipients 0, auth since' }, async () => {
+  T, async () => {
     const a = await clients.connected(gw.wsUrl, { token: 'away' });
     const b = await clients.connected(gw.wsUrl, { token: 'keeper' });
     const position = a.inbox;
@@ -121,7 +121,7 @@ test('a send to a user who just went away is stored; a client created later with
   });
 
 test('room: a since the gateway cannot serve (another epoch) gives recovered: false and a gap event',
-  { ...T, todo: 'needs gateway 1.1: join since -> ack recovered: false' }, async () => {
+  T, async () => {
     const a = await clients.connected(gw.wsUrl, { token: 'gapper' });
     const room = a.room('gappy', { since: { epoch: 'not-this-epoch', offset: 3 } });
     const gap = nextEvent(room, 'gap');
@@ -134,7 +134,7 @@ test('room: a since the gateway cannot serve (another epoch) gives recovered: fa
   });
 
 test('inbox: a since the gateway cannot serve gives welcome.recovered: false and a client gap event',
-  { ...T, todo: 'needs gateway 1.1: auth since -> welcome recovered: false' }, async () => {
+  T, async () => {
     const c = clients(gw.wsUrl, { token: 'inbox-gap', since: { epoch: 'bogus', offset: 2 } });
     const gap = nextEvent(c, 'gap');
     const welcome = nextEvent(c, 'connect');
@@ -146,7 +146,7 @@ test('inbox: a since the gateway cannot serve gives welcome.recovered: false and
   });
 
 test('history: the latest messages oldest first with epoch and offset; with since only the newer ones',
-  { ...T, todo: 'needs gateway 1.1: history frame' }, async () => {
+  T, async () => {
     const a = await clients.connected(gw.wsUrl, { token: 'historian' });
     const b = await clients.connected(gw.wsUrl, { token: 'chronicler' });
     const rb = b.room('annals');
@@ -166,7 +166,7 @@ test('history: the latest messages oldest first with epoch and offset; with sinc
   });
 
 test('ephemeral messages are delivered without offset and are not kept',
-  { ...T, todo: 'needs gateway 1.1: ephemeral publish, history' }, async () => {
+  T, async () => {
     const a = await clients.connected(gw.wsUrl, { token: 'typer' });
     const b = await clients.connected(gw.wsUrl, { token: 'watcher2' });
     const ra = a.room('typing');
@@ -182,7 +182,7 @@ test('ephemeral messages are delivered without offset and are not kept',
     assert.equal(h.messages.some((x) => x.mid === m.mid), false);
   });
 
-test('join ack carries epoch, offset and events', { ...T, todo: 'needs gateway 1.1: join ack epoch/offset/events' },
+test('join ack carries epoch, offset and events', T,
   async () => {
     const a = await clients.connected(gw.wsUrl, { token: 'acker' });
     const ack = await a.room('fields').join();
