@@ -413,8 +413,9 @@ final class AdminApi {
 
     /** A room's history, as the {@code history} frame gives it; {@code epoch} and {@code offset} for since. */
     private void roomHistory(HttpExchange ex, String room) {
+        // As the history frame does: any limit is accepted, and at most history-size messages are held anyway.
         int max = Math.max(1, gateway.config().historySize());
-        int limit = intParam(ex, "limit", max, 0, max);
+        int limit = Math.min(max, intParam(ex, "limit", max, 0, 1_000_000));
         String epoch = ex.param("epoch");
         String offset = ex.param("offset");
         Position since = null;
