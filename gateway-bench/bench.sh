@@ -13,6 +13,9 @@
 #   BENCH_HTTP_PORT, BENCH_TCP_PORT   ports of the gateway (default 18080, 19090)
 #   BENCH_JFR=FILE     record a JFR profile of the gateway into FILE while the scenario runs
 #   BENCH_GATEWAY_LOG  where the gateway's log goes (default: gateway.log in the --out directory, else /tmp)
+# It sets GATEWAY_MAX_CONNECTIONS_PER_IP=0 and GATEWAY_CONNECT_RATE_PER_IP=0 (the bench connects from a few loopback
+# addresses) unless they are set, and prints every GATEWAY_* setting in force (secrets masked). Settings pass
+# through, e.g. GATEWAY_HISTORY_SIZE=0 GATEWAY_INBOX_SIZE=0 gateway-bench/bench.sh room ... for a run without history.
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -36,6 +39,10 @@ tcp_port="${BENCH_TCP_PORT:-19090}"
 # The gateway as a user would run it for a load test on one machine.
 export GATEWAY_BIND="${GATEWAY_BIND:-127.0.0.1}"
 export GATEWAY_HTTP_PORT="$http_port" GATEWAY_TCP_PORT="$tcp_port"
+# The bench opens thousands of connections from a few loopback addresses, which the per-address limits of a
+# production-mode gateway (1000 connections, 50 connects/s per address) would refuse: off unless set.
+export GATEWAY_MAX_CONNECTIONS_PER_IP="${GATEWAY_MAX_CONNECTIONS_PER_IP:-0}"
+export GATEWAY_CONNECT_RATE_PER_IP="${GATEWAY_CONNECT_RATE_PER_IP:-0}"
 if [[ "$scenario" == capacity ]]; then
   # The capacity scenario shares one user between 100 connections (see its --help).
   export GATEWAY_SESSIONS="${GATEWAY_SESSIONS:-multi}"
@@ -66,6 +73,7 @@ trap 'stop_pid "$gateway_pid"' EXIT
 
 wait_port "$http_port" "the gateway" "$gateway_pid" || { echo "its log ($log):" >&2; cat "$log" >&2; exit 3; }
 echo "gateway pid $gateway_pid ($GATEWAY_JVM_OPTS), log $log"
+echo "gateway settings: $(gateway_settings)"
 
 # shellcheck disable=SC2086
 set +e

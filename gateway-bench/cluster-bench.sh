@@ -28,7 +28,8 @@
 #   BENCH_JVM_OPTS         JVM flags of each bench process (default: -Xms1g -Xmx1g)
 #   CLUSTER_TIME_LIMIT     seconds after which the bench is stopped and everything torn down (default 900)
 #   GATEWAY_JAR            the gateway to run (default: gateway-server/target/gateway-server.jar)
-#   any GATEWAY_* setting  passed to every node (e.g. GATEWAY_IO_THREADS=1)
+#   any GATEWAY_* setting  passed to every node (e.g. GATEWAY_IO_THREADS=1, GATEWAY_HISTORY_SIZE=0); the script
+#                          sets GATEWAY_MAX_CONNECTIONS_PER_IP=0 and GATEWAY_CONNECT_RATE_PER_IP=0 unless given
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -83,6 +84,10 @@ pids+=("$redis_pid")
 wait_port "$base" "redis-server" "$redis_pid"
 
 admin_token="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
+# The bench opens thousands of connections from a few loopback addresses, which the per-address limits of a
+# production-mode gateway would refuse: off on every node unless set.
+export GATEWAY_MAX_CONNECTIONS_PER_IP="${GATEWAY_MAX_CONNECTIONS_PER_IP:-0}"
+export GATEWAY_CONNECT_RATE_PER_IP="${GATEWAY_CONNECT_RATE_PER_IP:-0}"
 targets=()
 for k in $(seq 1 "$nodes"); do
   http_port=$((base + k))
@@ -108,6 +113,7 @@ for k in $(seq 1 "$nodes"); do
   [[ "$code" == 200 ]] || { echo "node$k not ready within 30 s (readyz $code); log: $out_dir/node$k.log" >&2; exit 3; }
 done
 echo "redis pid $redis_pid on :$base; nodes ${node_pids[*]} on ${targets[*]} ($GATEWAY_JVM_OPTS); logs in $out_dir"
+echo "gateway settings (every node): $(gateway_settings)"
 
 cpu_ticks() { # pid -> utime+stime in clock ticks
   awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0

@@ -41,3 +41,8 @@ wait_port() {
   echo "$2 did not listen on port $1 within 30 s" >&2
   return 1
 }
+
+# gateway_settings: every GATEWAY_* variable in this environment, on one line, with secrets masked.
+gateway_settings() {
+  env | grep '^GATEWAY_' | grep -v '^GATEWAY_JVM_OPTS=' | sort | sed -E 's/^(GATEWAY_[A-Z_]*(SECRET|TOKEN)[A-Z_]*)=.*/\1=(set)/' | tr '\n' ' '
+}

@@ -150,7 +150,9 @@ final class Worker implements ClientListener, AutoCloseable {
 
     BenchClient newClient(int i) {
         String user = userOf(i);
-        String token = settings.jwtSecret() == null ? user : Jwt.token(settings.jwtSecret(), user, 86_400);
+        // Every room a scenario joins is named after the run's prefix: one pattern grants them all.
+        String token = settings.jwtSecret() == null ? user
+                : Jwt.token(settings.jwtSecret(), user, 86_400, List.of(settings.userPrefix() + "-*"));
         return new BenchClient(i, user, token, settings.authByFrame(), this);
     }
 
