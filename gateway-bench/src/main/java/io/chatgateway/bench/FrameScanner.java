@@ -8,7 +8,10 @@ import java.nio.charset.StandardCharsets;
  * Reads the few fields of a gateway frame that the bench needs, straight from the buffer and without building a
  * tree: the frame {@code type}, {@code recipients} of an {@code ack}, {@code code} of an {@code error},
  * {@code reason} of a {@code kicked}, {@code heartbeat} of a {@code welcome}, and the bench's own numbers inside a
- * message {@code body}: {@code s} (sender), {@code q} (sequence) and {@code t} (intended send time). Field order
+ * message {@code body}: {@code s} (sender), {@code q} (sequence) and {@code t} (intended send time); and protocol
+ * 1.1's positions: {@code offset} of a message, join {@code ack} or {@code history}, {@code epoch} of an
+ * {@code ack} or {@code history}, {@code recovered}, and {@code inbox} ({@code epoch}, {@code offset}) of a
+ * {@code welcome}. Field order
  * does not matter; unknown fields and values of any shape are skipped. The bench shares the machine's cores with
  * the gateway, so the cost of reading a frame is kept to one pass over its bytes.
  *
@@ -16,7 +19,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class FrameScanner {
     /** Frame types of the protocol; {@link #OTHER} for anything else. */
-    public enum Type { WELCOME, MESSAGE, ACK, ERROR, PONG, PRESENCE, JOINED, LEFT, KICKED, OTHER }
+    public enum Type { WELCOME, MESSAGE, ACK, ERROR, PONG, PRESENCE, JOINED, LEFT, KICKED, HISTORY, OTHER }
 
     private static final byte[] K_TYPE = ascii("type");
     private static final byte[] K_RECIPIENTS = ascii("recipients");
@@ -24,6 +27,11 @@ public final class FrameScanner {
     private static final byte[] K_REASON = ascii("reason");
     private static final byte[] K_HEARTBEAT = ascii("heartbeat");
     private static final byte[] K_BODY = ascii("body");
+    private static final byte[] K_OFFSET = ascii("offset");
+    private static final byte[] K_EPOCH = ascii("epoch");
+    private static final byte[] K_RECOVERED = ascii("recovered");
+    private static final byte[] K_INBOX = ascii("inbox");
+    private static final byte[] K_ROOM = ascii("room");
     private static final Type[] TYPES = Type.values();
     private static final byte[][] TYPE_NAMES = new byte[TYPES.length][];
 
@@ -47,6 +55,12 @@ public final class FrameScanner {
     private long sender;
     private long sequence;
     private long intendedNanos;
+    private long offset;
+    private String epoch;
+    private int recovered;
+    private String inboxEpoch;
+    private long inboxOffset;
+    private boolean hasRoom;
 
     /**
      * Scans one frame (the readable bytes of {@code frame}; its indexes are not moved).
@@ -66,6 +80,12 @@ public final class FrameScanner {
         sender = -1;
         sequence = -1;
         intendedNanos = -1;
+        offset = -1;
+        epoch = null;
+        recovered = -1;
+        inboxEpoch = null;
+        inboxOffset = -1;
+        hasRoom = false;
         try {
             skipWhitespace();
             if (next() != '{') {
@@ -91,6 +111,18 @@ public final class FrameScanner {
                     reason = readString();
                 } else if (matches(keyStart, keyEnd, K_BODY) && peek() == '{') {
                     readBody();
+                } else if (matches(keyStart, keyEnd, K_OFFSET) && isNumberStart(peek())) {
+                    offset = readLong();
+                } else if (matches(keyStart, keyEnd, K_EPOCH) && peek() == '"') {
+                    epoch = readString();
+                } else if (matches(keyStart, keyEnd, K_RECOVERED) && (peek() == 't' || peek() == 'f')) {
+                    recovered = peek() == 't' ? 1 : 0;
+                    skipValue();
+                } else if (matches(keyStart, keyEnd, K_INBOX) && peek() == '{') {
+                    readInbox();
+                } else if (matches(keyStart, keyEnd, K_ROOM)) {
+                    hasRoom = true;
+                    skipValue();
                 } else {
                     skipValue();
                 }
@@ -150,6 +182,68 @@ public final class FrameScanner {
 
     public long intendedNanos() {
         return intendedNanos;
+    }
+
+    /** {@code offset} (a message's, a join ack's or a history's latest), or -1. */
+    public long offset() {
+        return offset;
+    }
+
+    /** {@code epoch} of a join ack or history, or {@code null}. */
+    public String epoch() {
+        return epoch;
+    }
+
+    /** {@code recovered}: {@code TRUE}, {@code FALSE}, or {@code null} when absent. */
+    public Boolean recovered() {
+        return recovered < 0 ? null : recovered == 1;
+    }
+
+    /** {@code inbox.epoch} of a welcome, or {@code null}. */
+    public String inboxEpoch() {
+        return inboxEpoch;
+    }
+
+    /** {@code inbox.offset} of a welcome, or -1. */
+    public long inboxOffset() {
+        return inboxOffset;
+    }
+
+    /** {@code true} when the frame had a {@code room} field (a room message, not a direct one). */
+    public boolean hasRoom() {
+        return hasRoom;
+    }
+
+    // ---- a welcome's inbox: {"epoch":..,"offset":..}
+
+    private void readInbox() {
+        next(); // '{'
+        skipWhitespace();
+        if (peek() == '}') {
+            pos++;
+            return;
+        }
+        for (;;) {
+            int keyStart = readStringBounds();
+            int keyEnd = pos - 1;
+            expectColon();
+            if (matches(keyStart, keyEnd, K_EPOCH) && peek() == '"') {
+                inboxEpoch = readString();
+            } else if (matches(keyStart, keyEnd, K_OFFSET) && isNumberStart(peek())) {
+                inboxOffset = readLong();
+            } else {
+                skipValue();
+            }
+            skipWhitespace();
+            byte c = next();
+            if (c == '}') {
+                return;
+            }
+            if (c != ',') {
+                throw Malformed.INSTANCE;
+            }
+            skipWhitespace();
+        }
     }
 
     // ---- the body: {"s":..,"q":..,"t":..} plus anything else

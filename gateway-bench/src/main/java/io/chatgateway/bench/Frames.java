@@ -23,6 +23,48 @@ final class Frames {
         return b.writeByte('}');
     }
 
+    /** {@code auth} resuming the inbox after {@code since} (protocol 1.1); no {@code since} when epoch is null. */
+    static ByteBuf auth(ByteBufAllocator alloc, String token, String sinceEpoch, long sinceOffset) {
+        if (sinceEpoch == null) {
+            return auth(alloc, token);
+        }
+        ByteBuf b = alloc.buffer(64 + token.length() + sinceEpoch.length());
+        ByteBufUtil.writeAscii(b, "{\"type\":\"auth\",\"token\":");
+        writeString(b, token);
+        writeSince(b, sinceEpoch, sinceOffset);
+        return b.writeByte('}');
+    }
+
+    /** {@code join} resuming the room after {@code since} (protocol 1.1); no {@code since} when epoch is null. */
+    static ByteBuf join(ByteBufAllocator alloc, String room, String sinceEpoch, long sinceOffset) {
+        if (sinceEpoch == null) {
+            return join(alloc, room);
+        }
+        ByteBuf b = alloc.buffer(64 + room.length() + sinceEpoch.length());
+        ByteBufUtil.writeAscii(b, "{\"type\":\"join\",\"room\":");
+        writeString(b, room);
+        writeSince(b, sinceEpoch, sinceOffset);
+        return b.writeByte('}');
+    }
+
+    /** {@code history} of {@code room}, its latest {@code limit} messages (the answer carries the latest offset). */
+    static ByteBuf history(ByteBufAllocator alloc, String room, int limit) {
+        ByteBuf b = alloc.buffer(48 + room.length());
+        ByteBufUtil.writeAscii(b, "{\"type\":\"history\",\"room\":");
+        writeString(b, room);
+        ByteBufUtil.writeAscii(b, ",\"limit\":");
+        writeLong(b, limit);
+        return b.writeByte('}');
+    }
+
+    private static void writeSince(ByteBuf b, String epoch, long offset) {
+        ByteBufUtil.writeAscii(b, ",\"since\":{\"epoch\":");
+        writeString(b, epoch);
+        ByteBufUtil.writeAscii(b, ",\"offset\":");
+        writeLong(b, offset);
+        b.writeByte('}');
+    }
+
     static ByteBuf ping(ByteBufAllocator alloc) {
         ByteBuf b = alloc.buffer(16);
         ByteBufUtil.writeAscii(b, "{\"type\":\"ping\"}");

@@ -116,6 +116,21 @@ public final class SequenceChecker {
         return holes;
     }
 
+    /** {@code true} when message {@code seq} of {@code sender} has been seen. */
+    public boolean contains(long sender, long seq) {
+        Stream s = streams.get(sender);
+        if (s == null || seq < 0) {
+            return false;
+        }
+        return seq < s.next || (s.ahead != null && seq <= Integer.MAX_VALUE && s.ahead.get((int) seq));
+    }
+
+    /** Messages of {@code sender} seen at least once. */
+    public long unique(long sender) {
+        Stream s = streams.get(sender);
+        return s == null ? 0 : s.unique;
+    }
+
     /** Number of senders seen. */
     public int senders() {
         return streams.size();

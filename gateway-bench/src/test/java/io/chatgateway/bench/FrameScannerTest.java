@@ -27,6 +27,39 @@ class FrameScannerTest {
     }
 
     @Test
+    void readsThePositionsOfProtocol11() {
+        assertTrue(scan("{\"type\":\"message\",\"mid\":\"n1-a\",\"from\":\"u1\",\"room\":\"r\","
+                + "\"body\":{\"s\":1,\"q\":2,\"t\":3,\"offset\":99},\"ts\":1,\"offset\":42}"));
+        assertEquals(42, scanner.offset(), "the message's offset, not one inside the body");
+        assertTrue(scanner.hasRoom());
+        assertTrue(scan("{\"type\":\"message\",\"mid\":\"m\",\"from\":\"u1\",\"to\":\"u2\",\"body\":{},\"ts\":1}"));
+        assertEquals(-1, scanner.offset());
+        assertFalse(scanner.hasRoom());
+
+        assertTrue(scan("{\"type\":\"welcome\",\"user\":\"u\",\"conn\":\"c\",\"heartbeat\":60,"
+                + "\"inbox\":{\"offset\":7,\"epoch\":\"ab-3\"},\"recovered\":false}"));
+        assertEquals(FrameScanner.Type.WELCOME, scanner.type());
+        assertEquals("ab-3", scanner.inboxEpoch());
+        assertEquals(7, scanner.inboxOffset());
+        assertEquals(Boolean.FALSE, scanner.recovered());
+        assertNull(scanner.epoch(), "the inbox's epoch is not the frame's");
+
+        assertTrue(scan("{\"type\":\"ack\",\"epoch\":\"e-1\",\"offset\":0,\"events\":true,\"recovered\":true}"));
+        assertEquals("e-1", scanner.epoch());
+        assertEquals(0, scanner.offset());
+        assertEquals(Boolean.TRUE, scanner.recovered());
+        assertTrue(scan("{\"type\":\"ack\",\"recipients\":3,\"mid\":\"m\"}"));
+        assertNull(scanner.recovered());
+        assertNull(scanner.epoch());
+
+        assertTrue(scan("{\"type\":\"history\",\"room\":\"r\",\"epoch\":\"e\",\"offset\":12,"
+                + "\"messages\":[{\"type\":\"message\",\"offset\":12}]}"));
+        assertEquals(FrameScanner.Type.HISTORY, scanner.type());
+        assertEquals(12, scanner.offset());
+        assertEquals("e", scanner.epoch());
+    }
+
+    @Test
     void readsTheBenchBodyOfAMessageWhateverTheFieldOrder() {
         assertTrue(scan("{\"type\":\"message\",\"mid\":\"n1-a\",\"from\":\"u1\",\"to\":\"u2\","
                 + "\"body\":{\"s\":12,\"q\":345,\"t\":987654321012},\"ts\":1700000000000}"));
