@@ -2,7 +2,9 @@ package io.chatgateway.bench;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -11,14 +13,16 @@ import io.netty.util.concurrent.FastThreadLocal;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * One bench connection: the last handler of its pipeline, after the transport's framing. It authenticates when the
- * transport is ready, reads every frame with the event loop's {@link FrameScanner} and tells the scenario's
- * {@link ClientListener}. It also keeps the connection alive the way a client should: a {@code ping} when it has
- * sent nothing for half the heartbeat the gateway announced in {@code welcome}.
+ * One bench client: its current connection, whose last handler ({@link #newLink()}, after the transport's framing)
+ * authenticates when the transport is ready, reads every frame with the event loop's {@link FrameScanner} and
+ * tells the scenario's {@link ClientListener}. It also keeps the connection alive the way a client should: a
+ * {@code ping} when it has sent nothing for half the heartbeat the gateway announced in {@code welcome}.
  *
- * <p>Stateful: one instance per connection. Its mutable fields belong to the connection's event loop.
+ * <p>A client outlives its connections: when it {@linkplain #drop drops} one and connects again (the reconnect
+ * runs of {@code room} and {@code direct}), the new connection gets a new handler on the same event loop, and
+ * whatever the old one still reports is ignored. Its mutable fields belong to that event loop.
  */
-final class BenchClient extends ChannelInboundHandlerAdapter {
+final class BenchClient {
     enum State { NEW, CONNECTING, AUTHENTICATING, READY, FAILED, CLOSED }
 
     private static final FastThreadLocal<FrameScanner> SCANNER = new FastThreadLocal<>() {
@@ -39,6 +43,8 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
 
     volatile State state = State.NEW;
     volatile Channel channel;
+    /** The handler of the current connection; events of any other are stale. */
+    private volatile Link link;
     /** When this connection was meant to start (open-loop connects) or did start; connect latency counts from it. */
     long connectFromNanos;
     volatile long lastWriteNanos;
@@ -53,6 +59,8 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     long nextSeq;
     SequenceChecker checker;
     private java.util.ArrayDeque<long[]> pendingPublishes;
+    /** Reconnect runs: what this client keeps across its connections; {@code null} otherwise. */
+    Resume resume;
 
     BenchClient(int index, String user, String token, boolean authByFrame, ClientListener listener) {
         this.index = index;
@@ -114,111 +122,178 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
         }
     }
 
-    // ---- pipeline events
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        if (!(ctx.pipeline().get(WebSocketClientProtocolHandler.class) != null)) {
-            transportReady(ctx); // TCP: ready as soon as connected
-        }
-        ctx.fireChannelActive();
+    /** The handler for a new connection of this client; from now on only its events count. */
+    ChannelHandler newLink() {
+        Link l = new Link();
+        link = l;
+        return l;
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-            transportReady(ctx);
-        } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-            fail("websocket handshake timeout");
-            ctx.close();
+    /**
+     * Drops the current connection the way a network does, without a goodbye: no WebSocket close frame, the socket
+     * closed at once (a FIN, or with {@code reset} a TCP reset). Nothing its connection still reports counts.
+     * On the event loop.
+     *
+     * @return the channel dropped, or {@code null} when there was none
+     */
+    Channel drop(boolean reset) {
+        Channel ch = channel;
+        link = null;
+        channel = null;
+        state = State.NEW;
+        heartbeatNanos = Long.MAX_VALUE;
+        if (ch == null) {
+            return null;
         }
-        ctx.fireUserEventTriggered(evt);
+        if (reset) {
+            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+        }
+        // From the pipeline's first handler, so that no WebSocket handler sends a close frame on the way out.
+        ChannelHandlerContext first = ch.pipeline().firstContext();
+        if (first != null) {
+            first.close();
+        } else {
+            ch.close();
+        }
+        return ch;
     }
 
-    private void transportReady(ChannelHandlerContext ctx) {
-        state = State.AUTHENTICATING;
-        if (authByFrame) {
-            lastWriteNanos = System.nanoTime();
-            ctx.writeAndFlush(Frames.auth(ctx.alloc(), token), ctx.voidPromise());
+    /** The pipeline end of one connection of this client. */
+    private final class Link extends ChannelInboundHandlerAdapter {
+        private boolean current() {
+            return link == this;
         }
-    }
 
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof ByteBuf)) {
-            ReferenceCountUtil.release(msg);
-            listener.onUnexpected(this, "non-text frame");
-            return;
-        }
-        ByteBuf buf = (ByteBuf) msg;
-        try {
-            long now = System.nanoTime();
-            FrameScanner f = SCANNER.get();
-            if (!f.scan(buf)) {
-                listener.onUnexpected(this, "malformed frame");
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            if (!current()) {
+                ctx.fireChannelActive();
                 return;
             }
-            switch (f.type()) {
-                case MESSAGE:
-                    listener.onMessage(this, f, now);
-                    break;
-                case ACK:
-                    listener.onAck(this, f.recipients(), now);
-                    break;
-                case WELCOME:
-                    if (state == State.AUTHENTICATING) {
-                        state = State.READY;
-                        if (f.heartbeat() > 0) {
-                            heartbeatNanos = f.heartbeat() * 1_000_000_000L;
-                        }
-                        listener.onWelcome(this, now);
-                    } else {
-                        listener.onUnexpected(this, "welcome in state " + state);
-                    }
-                    break;
-                case ERROR:
-                    if (state == State.AUTHENTICATING) {
-                        fail("error " + f.code());
-                    } else {
-                        listener.onError(this, f.code());
-                    }
-                    break;
-                case KICKED:
-                    listener.onKicked(this, f.reason());
-                    break;
-                case JOINED:
-                case LEFT:
-                    listener.onMembership(this);
-                    break;
-                case PONG:
-                case PRESENCE:
-                    break;
-                default:
-                    listener.onUnexpected(this, "unknown frame type");
+            if (!(ctx.pipeline().get(WebSocketClientProtocolHandler.class) != null)) {
+                transportReady(ctx); // TCP: ready as soon as connected
             }
-        } finally {
-            buf.release();
+            ctx.fireChannelActive();
         }
-    }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        State s = state;
-        if (s == State.READY) {
-            state = State.CLOSED;
-            listener.onClosed(this);
-        } else if (s == State.CONNECTING || s == State.AUTHENTICATING) {
-            fail(s == State.CONNECTING ? "closed during websocket handshake" : "closed before welcome");
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (!current()) {
+                ctx.fireUserEventTriggered(evt);
+                return;
+            }
+            if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                transportReady(ctx);
+            } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+                fail("websocket handshake timeout");
+                ctx.close();
+            }
+            ctx.fireUserEventTriggered(evt);
         }
-        ctx.fireChannelInactive();
-    }
 
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (state != State.READY) {
-            fail(Failures.reason(cause));
+        private void transportReady(ChannelHandlerContext ctx) {
+            state = State.AUTHENTICATING;
+            if (authByFrame) {
+                lastWriteNanos = System.nanoTime();
+                Resume r = resume;
+                ByteBuf auth = r != null && r.inbox != null && r.inbox.isStarted()
+                        ? Frames.auth(ctx.alloc(), token, r.inbox.sinceEpoch(), r.inbox.since())
+                        : Frames.auth(ctx.alloc(), token);
+                if (r != null && r.inbox != null && r.inbox.isStarted()) {
+                    r.inbox.beginResume();
+                }
+                ctx.writeAndFlush(auth, ctx.voidPromise());
+            }
         }
-        ctx.close();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!current()) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (!(msg instanceof ByteBuf)) {
+                ReferenceCountUtil.release(msg);
+                listener.onUnexpected(BenchClient.this, "non-text frame");
+                return;
+            }
+            ByteBuf buf = (ByteBuf) msg;
+            try {
+                long now = System.nanoTime();
+                FrameScanner f = SCANNER.get();
+                if (!f.scan(buf)) {
+                    listener.onUnexpected(BenchClient.this, "malformed frame");
+                    return;
+                }
+                switch (f.type()) {
+                    case MESSAGE:
+                        listener.onMessage(BenchClient.this, f, now);
+                        break;
+                    case ACK:
+                        listener.onAck(BenchClient.this, f, now);
+                        break;
+                    case WELCOME:
+                        if (state == State.AUTHENTICATING) {
+                            state = State.READY;
+                            if (f.heartbeat() > 0) {
+                                heartbeatNanos = f.heartbeat() * 1_000_000_000L;
+                            }
+                            listener.onWelcome(BenchClient.this, f, now);
+                        } else {
+                            listener.onUnexpected(BenchClient.this, "welcome in state " + state);
+                        }
+                        break;
+                    case ERROR:
+                        if (state == State.AUTHENTICATING) {
+                            fail("error " + f.code());
+                        } else {
+                            listener.onError(BenchClient.this, f.code());
+                        }
+                        break;
+                    case KICKED:
+                        listener.onKicked(BenchClient.this, f.reason());
+                        break;
+                    case JOINED:
+                    case LEFT:
+                        listener.onMembership(BenchClient.this);
+                        break;
+                    case HISTORY:
+                        listener.onHistory(BenchClient.this, f);
+                        break;
+                    case PONG:
+                    case PRESENCE:
+                        break;
+                    default:
+                        listener.onUnexpected(BenchClient.this, "unknown frame type");
+                }
+            } finally {
+                buf.release();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (!current()) {
+                ctx.fireChannelInactive();
+                return;
+            }
+            State s = state;
+            if (s == State.READY) {
+                state = State.CLOSED;
+                listener.onClosed(BenchClient.this);
+            } else if (s == State.CONNECTING || s == State.AUTHENTICATING) {
+                fail(s == State.CONNECTING ? "closed during websocket handshake" : "closed before welcome");
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (current() && state != State.READY) {
+                fail(Failures.reason(cause));
+            }
+            ctx.close();
+        }
     }
 
     /** Records a failure to connect or authenticate, once. */

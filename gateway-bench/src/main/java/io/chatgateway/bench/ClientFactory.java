@@ -127,11 +127,20 @@ final class ClientFactory implements AutoCloseable {
 
     /** Starts connecting {@code client} to its target ({@link Target#of}); its listener hears how it ends. */
     ChannelFuture connect(BenchClient client) {
-        Target target = Target.of(targets, client.index);
-        InetSocketAddress remote = remotes.get(Math.floorMod(client.index, remotes.size()));
+        return connect(client, 0, group);
+    }
+
+    /**
+     * Starts connecting {@code client} again: attempt {@code attempt} goes to target {@code (index + attempt) mod n},
+     * on {@code loop} (the client's own event loop, so that everything it keeps stays on one thread).
+     */
+    ChannelFuture connect(BenchClient client, int attempt, EventLoopGroup loop) {
+        int node = Math.floorMod(client.index + attempt, targets.size());
+        Target target = targets.get(node);
+        InetSocketAddress remote = remotes.get(node);
         client.state = BenchClient.State.CONNECTING;
         Bootstrap b = new Bootstrap()
-                .group(group)
+                .group(loop)
                 .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
@@ -188,7 +197,7 @@ final class ClientFactory implements AutoCloseable {
             p.addLast("tcpDecoder", new LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES, 0, 4, 0, 4));
             p.addLast("tcpEncoder", TcpPrefix.INSTANCE);
         }
-        p.addLast("client", client);
+        p.addLast("client", client.newLink());
     }
 
     @Override

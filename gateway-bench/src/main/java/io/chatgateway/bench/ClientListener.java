@@ -5,8 +5,8 @@ package io.chatgateway.bench;
  * counters and histograms that tolerate concurrent writers.
  */
 interface ClientListener {
-    /** The connection is authenticated. */
-    default void onWelcome(BenchClient c, long nowNanos) {
+    /** The connection is authenticated; the scanner holds the {@code welcome}. */
+    default void onWelcome(BenchClient c, FrameScanner welcome, long nowNanos) {
     }
 
     /** Could not connect or authenticate; {@code reason} is short and stable (it is counted by reason). */
@@ -17,7 +17,12 @@ interface ClientListener {
     default void onMessage(BenchClient c, FrameScanner frame, long nowNanos) {
     }
 
-    default void onAck(BenchClient c, long recipients, long nowNanos) {
+    /** An {@code ack}; the scanner holds its fields ({@code recipients}, a join's position and recovery). */
+    default void onAck(BenchClient c, FrameScanner ack, long nowNanos) {
+    }
+
+    /** A {@code history} answer. */
+    default void onHistory(BenchClient c, FrameScanner history) {
     }
 
     default void onError(BenchClient c, String code) {

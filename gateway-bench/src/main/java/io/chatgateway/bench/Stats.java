@@ -22,7 +22,15 @@ final class Stats {
     enum Counter {
         CONNECTED, CONNECT_FAILED, CLOSED, SENT, SEND_SKIPPED, ACKS, ACK_RECIPIENTS, ERRORS,
         RECEIVED, UNIQUE, DUPLICATES, OUT_OF_ORDER, INVALID, UNEXPECTED, KICKED, MEMBERSHIP,
-        MEASURED_SENT, MEASURED_RECEIVED;
+        MEASURED_SENT, MEASURED_RECEIVED,
+        // Reconnect runs (--reconnect-rate): as they happen
+        RECONNECTS, RECONNECT_FAILURES, RECONNECTS_ABANDONED, DROPS_SKIPPED, SENDS_REASSIGNED, UNKNOWN_SENDS,
+        // Reconnect runs: judged at the end, from every client's offset streams and sequence numbers
+        ROOM_RECOVERED, ROOM_NOT_RECOVERED, INBOX_RECOVERED, INBOX_NOT_RECOVERED, REPLAYED, BLIND_RESUMES,
+        OFFSET_UNIQUE, OFFSET_LOST, OFFSET_DUPLICATES, OFFSET_OUT_OF_ORDER, OFFSET_INVALID, OFFSETS_EXCUSED,
+        FALSE_RECOVERIES, REPLAYED_UNRECOVERED, INCONSISTENT_ANSWERS, NEW_EPOCHS, UNSIZED_EXCUSALS,
+        HISTORY_UNANSWERED, ACKED_EXPECTED, ACKED_DELIVERED, ACKED_LOST, ACKED_UNJUDGED, OUT_OF_ORDER_EXCUSED,
+        DELIVERED_DESPITE_ERROR;
 
         String key() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -40,6 +48,8 @@ final class Stats {
     private final Recorder latency = new Recorder(3);
     /** Connect + authenticate latency, microseconds. */
     private final Recorder connect = new Recorder(3);
+    /** Reconnect runs: from dropping a connection to the answer with recovered: true, microseconds. */
+    private final Recorder reconnect = new Recorder(3);
     private final Histogram latencyTotal = Histograms.create();
     private final Histogram connectTotal = Histograms.create();
     private Histogram latencyInterval;
@@ -73,6 +83,10 @@ final class Stats {
 
     void recordConnect(long nanos) {
         connect.recordValue(Math.max(0, nanos / 1000));
+    }
+
+    void recordReconnect(long nanos) {
+        reconnect.recordValue(Math.max(0, nanos / 1000));
     }
 
     /** The counts and latencies since the last call, and the running totals; called by one thread. */
@@ -116,6 +130,7 @@ final class Stats {
         putMap(n.putObject("unexpected"), unexpected);
         n.put("latency", Histograms.encode(latencyTotal));
         n.put("connect", Histograms.encode(connectTotal));
+        n.put("reconnect", Histograms.encode(reconnect.getIntervalHistogram()));
         return n;
     }
 

@@ -16,6 +16,8 @@ final class Totals {
     final Map<String, Long> unexpected = new TreeMap<>();
     final Histogram latency = Histograms.create();
     final Histogram connect = Histograms.create();
+    /** Reconnect runs: drop to recovered answer. */
+    final Histogram reconnect = Histograms.create();
 
     static Totals merge(List<JsonNode> reports) {
         Totals t = new Totals();
@@ -27,6 +29,9 @@ final class Totals {
             sum(r.get("unexpected"), t.unexpected);
             t.latency.add(Histograms.decode(r.get("latency").asText()));
             t.connect.add(Histograms.decode(r.get("connect").asText()));
+            if (r.hasNonNull("reconnect")) {
+                t.reconnect.add(Histograms.decode(r.get("reconnect").asText()));
+            }
         }
         return t;
     }

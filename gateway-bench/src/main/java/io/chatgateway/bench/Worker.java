@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 
 /**
  * One worker of a run: a share of the connections (global indices {@code i} with {@code i % count == index}), the
@@ -48,6 +49,10 @@ final class Worker implements ClientListener, AutoCloseable {
     volatile long measureUntil = Long.MAX_VALUE;
     /** Room each new connection joins once authenticated; {@code null}: none. */
     volatile IntFunction<String> roomOf;
+    /** Reconnect runs: the drops and the judging; {@code null} otherwise. */
+    volatile Reconnects reconnects;
+    /** Reconnect runs: whether client {@code i} publishes in its room (its room stream then has holes). */
+    volatile IntPredicate publisherOf = i -> false;
     /** Capacity: per message (sender << 32 | seq) the latest arrival and the number of arrivals. */
     volatile Map<Long, Arrival> arrivals;
     /** Capacity: what this worker's publishers published and how many recipients the gateway acknowledged. */
@@ -80,6 +85,19 @@ final class Worker implements ClientListener, AutoCloseable {
 
     String transportName() {
         return factory.transportName();
+    }
+
+    /** Makes this a reconnect run: clients made from now on keep what they need to come back ({@link Resume}). */
+    Reconnects enableReconnects(boolean reset) {
+        reconnects = new Reconnects(this, factory, reset);
+        return reconnects;
+    }
+
+    /** Every client this worker holds or held. */
+    List<BenchClient> clients() {
+        synchronized (clients) {
+            return new ArrayList<>(clients);
+        }
     }
 
     // ---- barriers and progress
@@ -153,7 +171,12 @@ final class Worker implements ClientListener, AutoCloseable {
         // Every room a scenario joins is named after the run's prefix: one pattern grants them all.
         String token = settings.jwtSecret() == null ? user
                 : Jwt.token(settings.jwtSecret(), user, 86_400, List.of(settings.userPrefix() + "-*"));
-        return new BenchClient(i, user, token, settings.authByFrame(), this);
+        BenchClient c = new BenchClient(i, user, token, settings.authByFrame(), this);
+        Reconnects r = reconnects;
+        if (r != null) {
+            c.resume = r.newResume(roomOf == null ? null : roomOf.apply(i), publisherOf.test(i));
+        }
+        return c;
     }
 
     /**
@@ -324,6 +347,15 @@ final class Worker implements ClientListener, AutoCloseable {
             for (; next < due; next++) {
                 BenchClient c = senders[(int) (next % n)];
                 long intended = schedule.intendedTime(next);
+                if (!c.isReady() && reconnects != null) {
+                    // A sender coming back: the next one that is there sends in its place, so the rate holds.
+                    for (int k = 1; k < n && !c.isReady(); k++) {
+                        c = senders[(int) ((next + k) % n)];
+                    }
+                    if (c.isReady()) {
+                        stats.increment(Counter.SENDS_REASSIGNED);
+                    }
+                }
                 if (c.isReady()) {
                     Channel ch = c.channel;
                     c.write(Frames.message(ch.alloc(), c.sendPrefix, c.index, c.nextSeq++, intended, padding));
@@ -376,7 +408,9 @@ final class Worker implements ClientListener, AutoCloseable {
     /** Waits until every message sent has its ack or error, or until the deadline. */
     boolean awaitAnswered(long deadlineNanos) throws InterruptedException {
         while (System.nanoTime() < deadlineNanos) {
-            if (stats.get(Counter.ACKS) + stats.get(Counter.ERRORS) >= stats.get(Counter.SENT)) {
+            // Messages whose connection a reconnect run dropped before they were answered never will be.
+            if (stats.get(Counter.ACKS) + stats.get(Counter.ERRORS) + stats.get(Counter.UNKNOWN_SENDS)
+                    >= stats.get(Counter.SENT)) {
                 return true;
             }
             Thread.sleep(20);
@@ -409,12 +443,18 @@ final class Worker implements ClientListener, AutoCloseable {
     // ---- what the connections hear
 
     @Override
-    public void onWelcome(BenchClient c, long nowNanos) {
-        stats.increment(Counter.CONNECTED);
-        stats.recordConnect(nowNanos - c.connectFromNanos);
+    public void onWelcome(BenchClient c, FrameScanner f, long nowNanos) {
+        Resume resume = c.resume;
+        if (resume == null || !resume.reconnecting) {
+            stats.increment(Counter.CONNECTED);
+            stats.recordConnect(nowNanos - c.connectFromNanos);
+        }
+        if (resume != null) {
+            reconnects.welcome(c, f, nowNanos);
+        }
         String room = c.awaitingJoin;
         if (room != null) {
-            c.write(Frames.join(c.channel.alloc(), room));
+            c.write(resume != null ? reconnects.join(c, room) : Frames.join(c.channel.alloc(), room));
         } else if (c.resolve()) {
             inFlight.decrementAndGet();
             lastReadyNanos.accumulateAndGet(nowNanos, Math::max);
@@ -423,6 +463,10 @@ final class Worker implements ClientListener, AutoCloseable {
 
     @Override
     public void onConnectFailed(BenchClient c, String reason) {
+        if (c.resume != null && c.resume.reconnecting) {
+            reconnects.connectFailed(c, reason);
+            return;
+        }
         if (c.resolve()) {
             inFlight.decrementAndGet();
             failed(c, reason);
@@ -439,9 +483,14 @@ final class Worker implements ClientListener, AutoCloseable {
     }
 
     @Override
-    public void onAck(BenchClient c, long recipients, long nowNanos) {
+    public void onAck(BenchClient c, FrameScanner f, long nowNanos) {
+        long recipients = f.recipients();
+        Resume resume = c.resume;
         if (c.awaitingJoin != null) {
             c.awaitingJoin = null;
+            if (resume != null) {
+                reconnects.joined(c, f, nowNanos);
+            }
             if (c.resolve()) {
                 inFlight.decrementAndGet();
                 lastReadyNanos.accumulateAndGet(nowNanos, Math::max);
@@ -452,6 +501,9 @@ final class Worker implements ClientListener, AutoCloseable {
         if (recipients > 0) {
             stats.add(Counter.ACK_RECIPIENTS, recipients);
         }
+        if (resume != null) {
+            resume.answeredOnConnection++;
+        }
         ArrayDeque<long[]> pending = c.pendingPublishesOrNull();
         if (pending != null && !pending.isEmpty()) {
             long[] p = pending.poll();
@@ -461,8 +513,13 @@ final class Worker implements ClientListener, AutoCloseable {
 
     @Override
     public void onError(BenchClient c, String code) {
+        Resume resume = c.resume;
         if (c.awaitingJoin != null) {
             c.awaitingJoin = null;
+            if (resume != null && resume.reconnecting) {
+                Stats.count(stats.failures, "reconnect: join refused: " + code);
+                reconnects.joinRefused(c);
+            }
             if (c.resolve()) {
                 inFlight.decrementAndGet();
                 failed(c, "join refused: " + code);
@@ -471,6 +528,9 @@ final class Worker implements ClientListener, AutoCloseable {
         }
         stats.increment(Counter.ERRORS);
         Stats.count(stats.errorCodes, code);
+        if (resume != null && !resume.historyAsked) {
+            resume.errored.add(resume.firstSeqOnConnection + resume.answeredOnConnection++);
+        }
         ArrayDeque<long[]> pending = c.pendingPublishesOrNull();
         if (pending != null && !pending.isEmpty()) {
             long[] p = pending.poll();
@@ -486,6 +546,17 @@ final class Worker implements ClientListener, AutoCloseable {
             Stats.count(stats.unexpected, "message without the bench's body");
             return;
         }
+        Resume resume = c.resume;
+        if (resume != null) {
+            OffsetChecker stream = f.hasRoom() ? resume.room : resume.inbox;
+            if (stream != null && stream.isStarted()) {
+                stream.accept(f.offset());
+            }
+            if (f.sender() == c.index) {
+                // A publisher's own message, which a replay includes: its offsets are checked, it is no delivery.
+                return;
+            }
+        }
         SequenceChecker checker = c.checker;
         if (checker == null) {
             checker = new SequenceChecker();
@@ -499,7 +570,13 @@ final class Worker implements ClientListener, AutoCloseable {
                 stats.increment(Counter.INVALID);
                 return;
             case OUT_OF_ORDER:
-                stats.increment(Counter.OUT_OF_ORDER);
+                if (resume != null) {
+                    // Judged at the end: a message whose answer was lost with its connection may come late.
+                    resume.outOfOrder.add(f.sender());
+                    resume.outOfOrder.add(f.sequence());
+                } else {
+                    stats.increment(Counter.OUT_OF_ORDER);
+                }
                 break;
             default:
                 break;
@@ -554,6 +631,18 @@ final class Worker implements ClientListener, AutoCloseable {
     @Override
     public void onClosed(BenchClient c) {
         stats.increment(Counter.CLOSED);
+        if (c.resume != null) {
+            reconnects.closedByGateway(c);
+        }
+    }
+
+    @Override
+    public void onHistory(BenchClient c, FrameScanner f) {
+        if (c.resume != null && c.resume.historyAsked) {
+            reconnects.history(c, f);
+        } else {
+            onUnexpected(c, "history answer nobody asked for");
+        }
     }
 
     /** Starts tracking arrivals per message (capacity). */

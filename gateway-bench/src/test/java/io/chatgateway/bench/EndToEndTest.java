@@ -104,6 +104,59 @@ class EndToEndTest {
     }
 
     @Test
+    void roomRunsAgainstAProductionGatewayAreGrantedTheirRoomsByTheTokens() throws Exception {
+        String secret = "bench-end-to-end-secret-0123456789abcdef0123456789";
+        startGateway(Map.of(Setting.JWT_SECRET, secret, Setting.MAX_CONNECTIONS_PER_IP, "0",
+                Setting.CONNECT_RATE_PER_IP, "0"));
+        Result r = bench("room", "--target", ws(), "--rooms", "2", "--members", "5", "--publishers", "1",
+                "--rate", "20", "--warmup", "0s", "--duration", "1s", "--jwt-secret", secret);
+        assertTrue(r.passed(), "room-access=granted: each join needs the token's rooms claim\n" + printed());
+        assertEquals(10, r.counter("connected"));
+        assertEquals(r.counter("sent") * 4, r.counter("unique"), printed());
+    }
+
+    @Test
+    void roomMembersDroppedAndBackWithSinceMissNothing(@TempDir Path out) throws Exception {
+        startGateway(Map.of());
+        Result r = bench("room", "--target", ws(), "--rooms", "3", "--members", "8", "--publishers", "2",
+                "--rate", "150", "--reconnect-rate", "30", "--warmup", "0s", "--duration", "2s",
+                "--connect-rate", "0", "--out", out.toString());
+        assertTrue(r.passed(), printed());
+        long reconnects = r.counter("reconnects");
+        assertTrue(reconnects >= 40, "about 30/s for 2 s: " + reconnects + "\n" + printed());
+        assertEquals(reconnects, r.counter("room_recovered"), "every room came back with recovered: true");
+        assertEquals(reconnects, r.counter("inbox_recovered"), "and every inbox");
+        assertEquals(0, r.counter("room_not_recovered"));
+        assertEquals(reconnects, r.histograms().get("reconnect_latency").getTotalCount());
+        assertEquals(0, r.counter("offset_lost"));
+        assertEquals(0, r.counter("acked_lost"));
+        assertEquals(0, r.counter("offset_duplicates") + r.counter("duplicates"));
+        assertEquals(0, r.counter("offset_out_of_order") + r.counter("out_of_order"));
+        assertTrue(r.counter("acked_expected") > 0, printed());
+        assertEquals(r.counter("acked_expected"), r.counter("acked_delivered"), printed());
+        JsonNode json = Cluster.JSON.readTree(out.resolve("results.json").toFile());
+        JsonNode latency = json.get("histograms_ms").get("reconnect_latency");
+        assertEquals(reconnects, latency.get("count").asLong(), json.toString());
+        assertTrue(latency.get("p99.9").asDouble() > 0 && latency.has("max"), latency.toString());
+        assertTrue(printed().contains("drop to recovered: true"), printed());
+    }
+
+    @Test
+    void directPartnersResetAndBackWithSinceGetEveryAcknowledgedMessage() throws Exception {
+        startGateway(Map.of());
+        Result r = bench("direct", "--target", tcp(), "--connections", "24", "--rate", "300",
+                "--reconnect-rate", "30", "--drop", "rst", "--warmup", "0s", "--duration", "2s",
+                "--connect-rate", "0");
+        assertTrue(r.passed(), printed());
+        long reconnects = r.counter("reconnects");
+        assertTrue(reconnects >= 40, printed());
+        assertEquals(reconnects, r.counter("inbox_recovered"), printed());
+        assertEquals(0, r.counter("offset_lost") + r.counter("acked_lost"));
+        assertTrue(r.counter("acked_expected") > 400, printed());
+        assertEquals(r.counter("acked_expected"), r.counter("acked_delivered"), printed());
+    }
+
+    @Test
     void connectionsAreHeldAndTheReportIsWritten(@TempDir Path out) throws Exception {
         startGateway(Map.of());
         Result r = bench("connections", "--target", ws(), "--connections", "50", "--connect-rate", "500",
