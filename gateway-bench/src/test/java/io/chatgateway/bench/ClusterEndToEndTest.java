@@ -37,8 +37,7 @@ class ClusterEndToEndTest {
         }
     }
 
-    @Test
-    void everyDirectMessageCrossesNodesAndIsDeliveredOnceInOrder() throws Exception {
+    private String startTwoNodes() {
         redis = RedisServer.start();
         for (int i = 0; i < 2; i++) {
             TestServer node = TestServer.start(Map.of(Setting.REDIS_URI, redis.uri()));
@@ -46,8 +45,39 @@ class ClusterEndToEndTest {
             TestServer.await("node " + i + " joined the cluster",
                     () -> node.server().cluster().status().isBrokerAvailable());
         }
-        String targets = "ws://127.0.0.1:" + nodes.get(0).httpPort() + "/ws,ws://127.0.0.1:"
+        return "ws://127.0.0.1:" + nodes.get(0).httpPort() + "/ws,ws://127.0.0.1:"
                 + nodes.get(1).httpPort() + "/ws";
+    }
+
+    @Test
+    void roomMembersDroppedOnOneNodeResumeOnTheOtherAndMissNothing() throws Exception {
+        String targets = startTwoNodes();
+        PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8);
+        Result r = Bench.run(List.of("room", "--target", targets, "--rooms", "2", "--members", "10",
+                "--publishers", "2", "--rate", "100", "--reconnect-rate", "20", "--warmup", "0s", "--duration", "2s",
+                "--connect-rate", "0", "--quiet"), out, out);
+        String printed = output.toString(StandardCharsets.UTF_8);
+
+        assertTrue(r.passed(), printed);
+        long reconnects = r.counter("reconnects");
+        assertTrue(reconnects >= 25, printed);
+        assertEquals(reconnects, r.counter("room_recovered"), "history is shared through Redis: " + printed);
+        assertEquals(0, r.counter("offset_lost") + r.counter("acked_lost"), printed);
+        assertEquals(r.counter("acked_expected"), r.counter("acked_delivered"), printed);
+        long opened = 0;
+        for (TestServer node : nodes) {
+            opened += node.server().gateway().metrics().opened(Transport.WEBSOCKET);
+        }
+        assertTrue(opened >= 20 + reconnects, "every reconnect opened a connection: " + opened + "\n" + printed);
+        for (TestServer node : nodes) {
+            assertTrue(node.server().gateway().metrics().opened(Transport.WEBSOCKET) > 10,
+                    "attempt k of connection i goes to node (i + k) mod 2, so both nodes took reconnects");
+        }
+    }
+
+    @Test
+    void everyDirectMessageCrossesNodesAndIsDeliveredOnceInOrder() throws Exception {
+        String targets = startTwoNodes();
 
         PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8);
         Result r = Bench.run(List.of("direct", "--target", targets, "--connections", "20", "--rate", "400",
