@@ -15,6 +15,9 @@
 #                 for 'direct' at the same rate.
 #   room          one bench run with --target listing every node: each room's members are spread over the nodes,
 #                 so each publish is delivered by its own node and, through one Redis PUBLISH, by the others.
+# In direct, direct-local and room the bench gets --server-pid (every node) and --broker-pid (Redis): its summary
+# and results.json then give the nodes' CPU per delivery and Redis's CPU per message over the measuring window.
+# With --reconnect-rate, connection i's attempt k goes to node (i + k) mod n: every reconnect changes node.
 #
 # e.g. gateway-bench/cluster-bench.sh connections --connections 45000 --connect-rate 3000 --duration 20s --out bench-results/cluster-conns
 #      gateway-bench/cluster-bench.sh direct --connections 6000 --rate 5000 --duration 20s --out bench-results/cluster-direct
@@ -135,6 +138,10 @@ cpu_before=()
 for p in "$redis_pid" "${node_pids[@]}"; do cpu_before+=("$(cpu_ticks "$p")"); done
 
 list() { local IFS=,; echo "$*"; }
+# The message modes measure the nodes' CPU (added up) and Redis's over the bench's measuring window, per message.
+cpu_args=()
+[[ -n "$(option_value server-pid "$@")" ]] || cpu_args+=(--server-pid "$(list "${node_pids[@]}")")
+[[ -n "$(option_value broker-pid "$@")" ]] || cpu_args+=(--broker-pid "$redis_pid")
 status=0
 case "$mode" in
   connections)
@@ -200,7 +207,7 @@ case "$mode" in
     scenario="$mode"
     # shellcheck disable=SC2086
     timeout --signal=TERM "$limit" java $BENCH_JVM_OPTS -jar "$bench_jar" "$scenario" --target "$(list "${targets[@]}")" \
-      "$@" &
+      "${cpu_args[@]}" "$@" &
     bench_pid=$!
     pids+=("$bench_pid")
     wait "$bench_pid" || status=$?
@@ -211,7 +218,7 @@ case "$mode" in
     for t in "${targets[@]}"; do doubled+=("$t" "$t"); done
     # shellcheck disable=SC2086
     timeout --signal=TERM "$limit" java $BENCH_JVM_OPTS -jar "$bench_jar" direct --target "$(list "${doubled[@]}")" \
-      "$@" &
+      "${cpu_args[@]}" "$@" &
     bench_pid=$!
     pids+=("$bench_pid")
     wait "$bench_pid" || status=$?

@@ -154,12 +154,14 @@ abstract class MessageScenario extends Scenario {
             Thread t = new Thread(() -> {
                 try {
                     sleepUntil(fromNanos);
-                    start.complete(new long[] {Limits.cpuNanos(pid), w.stats.get(Stats.Counter.RECEIVED)});
+                    start.complete(new long[] {Limits.cpuNanos(pid), w.stats.get(Stats.Counter.RECEIVED),
+                        w.stats.get(Stats.Counter.SENT)});
                     sleepUntil(untilNanos);
-                    end.complete(new long[] {Limits.cpuNanos(pid), w.stats.get(Stats.Counter.RECEIVED)});
+                    end.complete(new long[] {Limits.cpuNanos(pid), w.stats.get(Stats.Counter.RECEIVED),
+                        w.stats.get(Stats.Counter.SENT)});
                 } catch (InterruptedException e) {
-                    start.complete(new long[] {-1, -1});
-                    end.complete(new long[] {-1, -1});
+                    start.complete(new long[] {-1, -1, -1});
+                    end.complete(new long[] {-1, -1, -1});
                 }
             }, "bench-cpu-mark");
             t.setDaemon(true);
@@ -173,6 +175,7 @@ abstract class MessageScenario extends Scenario {
                 long[] b = end.get(10, TimeUnit.SECONDS);
                 r.put("cpu_nanos", a[0] < 0 || b[0] < 0 ? -1 : b[0] - a[0]);
                 r.put("received", b[1] - a[1]);
+                r.put("sent", b[2] - a[2]);
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 r.put("cpu_nanos", -1);
                 r.put("received", -1);
@@ -202,10 +205,15 @@ abstract class MessageScenario extends Scenario {
         run.timeline.phase("warmup");
         sleepUntil(measureFrom);
         run.timeline.phase("measure");
-        long pid = run.settings.serverPid();
-        long gatewayCpuStart = pid > 0 ? Limits.cpuNanos(pid) : -1;
+        List<Long> pids = run.settings.serverPids();
+        long gatewayCpuStart = cpuOf(pids);
+        long broker = run.settings.brokerPid();
+        long brokerCpuStart = broker > 0 ? Limits.cpuNanos(broker) : -1;
         sleepUntil(end);
-        long gatewayCpu = pid > 0 && gatewayCpuStart >= 0 ? Limits.cpuNanos(pid) - gatewayCpuStart : -1;
+        long gatewayCpuEnd = cpuOf(pids);
+        long gatewayCpu = gatewayCpuStart >= 0 && gatewayCpuEnd >= 0 ? gatewayCpuEnd - gatewayCpuStart : -1;
+        long brokerCpu = brokerCpuStart >= 0 && Limits.cpuNanos(broker) >= 0
+                ? Limits.cpuNanos(broker) - brokerCpuStart : -1;
         boolean reconnecting = reconnectRate(run.options) > 0;
         boolean settled;
         if (reconnecting) {
@@ -222,7 +230,9 @@ abstract class MessageScenario extends Scenario {
         List<JsonNode> finals = run.cluster.meet("final", PHASE_TIMEOUT, null);
         long benchCpu = 0;
         long receivedInWindow = 0;
+        long sentInWindow = 0;
         for (JsonNode f : finals) {
+            sentInWindow += f.path("measure_cpu").path("sent").asLong(0);
             long c = f.path("measure_cpu").path("cpu_nanos").asLong(-1);
             benchCpu = benchCpu < 0 || c < 0 ? -1 : benchCpu + c;
             receivedInWindow += f.path("measure_cpu").path("received").asLong(0);
@@ -241,6 +251,7 @@ abstract class MessageScenario extends Scenario {
                 realTime < 0.95 * t.get("measured_received") / seconds
                         ? " (behind the schedule: the system was saturated and latency grew)" : ""));
         cpuRows(r, receivedInWindow, gatewayCpu, benchCpu, seconds);
+        brokerRows(r, sentInWindow, receivedInWindow, brokerCpu, seconds);
         r.row("totals", String.format(Locale.ROOT, "sent %,d  acked %,d (recipients %,d)  delivered %,d unique",
                 t.get("sent"), t.get("acks"), t.get("ack_recipients"), t.get("unique")));
         connectChecks(r, t, n);
@@ -337,8 +348,9 @@ abstract class MessageScenario extends Scenario {
                         + " %,d clients not judged (a new epoch or no history: what they missed cannot be sized)",
                 t.get("acked_expected"), t.get("acked_delivered"), t.get("acked_unjudged")));
         r.row("sends", String.format(Locale.ROOT, "%,d unanswered when their connection was dropped (owed to nobody);"
-                        + " %,d sent by another sender while theirs came back; %,d reorders of such messages",
-                t.get("unknown_sends"), t.get("sends_reassigned"), t.get("out_of_order_excused")));
+                        + " %,d sent by another sender while theirs came back, %,d not sent (no sender there); %,d"
+                        + " reorders of messages unanswered at a drop", t.get("unknown_sends"), t.get("sends_reassigned"),
+                t.get("send_skipped"), t.get("out_of_order_excused")));
         String cut = drainCutShort == null ? "" : String.format(Locale.ROOT, " (the %ds drain ended before the run"
                 + " settled: lost, or still queued behind a backlog; raise --drain to tell which)",
                 drainCutShort.toSeconds());
@@ -404,6 +416,41 @@ abstract class MessageScenario extends Scenario {
             r.row("bench CPU", String.format(Locale.ROOT, "%.2f us per delivery (%.2f cores busy)", perMessage,
                     benchCpu / 1e9 / seconds));
         }
+    }
+
+    /** The CPU time of these processes together, or -1 when there are none or one cannot be read. */
+    static long cpuOf(List<Long> pids) {
+        if (pids.isEmpty()) {
+            return -1;
+        }
+        long sum = 0;
+        for (long pid : pids) {
+            long c = Limits.cpuNanos(pid);
+            if (c < 0) {
+                return -1;
+            }
+            sum += c;
+        }
+        return sum;
+    }
+
+    /** The broker's CPU over the measuring window, per message sent (a publish, a send) and per delivery. */
+    static void brokerRows(Result r, long sent, long delivered, long brokerCpu, double seconds) {
+        if (brokerCpu < 0 || sent <= 0) {
+            return;
+        }
+        double perMessage = brokerCpu / 1000.0 / sent;
+        r.metrics.put("broker_cpu_us_per_message", Math.round(perMessage * 100) / 100.0);
+        r.metrics.put("broker_cpu_cores_used", Math.round(brokerCpu / 1e9 / seconds * 100) / 100.0);
+        r.metrics.put("broker_messages_in_window", sent);
+        String perDelivery = "";
+        if (delivered > 0) {
+            double d = brokerCpu / 1000.0 / delivered;
+            r.metrics.put("broker_cpu_us_per_delivery", Math.round(d * 100) / 100.0);
+            perDelivery = String.format(Locale.ROOT, ", %.2f us per delivery", d);
+        }
+        r.row("broker CPU", String.format(Locale.ROOT, "%.2f us per message sent (%,d in the window)%s (%.2f cores"
+                + " busy)", perMessage, sent, perDelivery, brokerCpu / 1e9 / seconds));
     }
 
     static void sleepUntil(long nanos) throws InterruptedException {

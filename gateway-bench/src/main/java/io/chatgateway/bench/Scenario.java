@@ -71,7 +71,8 @@ abstract class Scenario {
         l.add(new Options.Spec("user-prefix", null, "prefix of the bench's user ids and room names (default: random per run)"));
         l.add(new Options.Spec("connections-per-user", "1", "connections that share one user id (the gateway needs sessions=multi for > 1)"));
         l.add(new Options.Spec("out", null, "directory for results.json, *.hgrm and report.html"));
-        l.add(new Options.Spec("server-pid", null, "pid of the gateway's JVM on this machine: measure its memory (jcmd, /proc)"));
+        l.add(new Options.Spec("server-pid", null, "pid of the gateway's JVM on this machine: measure its memory (jcmd, /proc); message scenarios take several, comma-separated (cluster nodes), and add up their CPU"));
+        l.add(new Options.Spec("broker-pid", null, "message scenarios: pid of the cluster's broker (redis-server) on this machine: its CPU per message over the measuring window"));
         l.add(new Options.Spec("source-addresses", "auto", "spread sockets over 127.0.0.1..N (a count), a list of addresses, or none; auto = 8 for a loopback target"));
         l.add(new Options.Spec("processes", null, "bench processes (default: as many as the per-process file limit needs)"));
         l.add(new Options.Spec("threads", null, "event-loop threads per process (default: cores / processes)"));

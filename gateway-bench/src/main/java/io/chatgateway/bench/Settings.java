@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 record Settings(List<Target> targets, Duration duration, Duration warmup, double rate, int connections, double connectRate,
                 int maxInFlight, String out, long serverPid, List<InetAddress> sources, int processes, int threads,
                 boolean authByFrame, String jwtSecret, String userPrefix, int size, Duration drain,
-                Duration connectTimeout, boolean quiet, int connectionsPerUser, int tickMicros) {
+                Duration connectTimeout, boolean quiet, int connectionsPerUser, int tickMicros, List<Long> serverPids,
+                long brokerPid) {
 
     /** The variable the gateway reads its secret from; the bench takes it as the default of {@code --jwt-secret}. */
     static final String JWT_SECRET_ENV = "GATEWAY_JWT_SECRET";
@@ -66,6 +67,22 @@ record Settings(List<Target> targets, Duration duration, Duration warmup, double
                     + Math.max(1, sources.size()) + " source address(es): use --source-addresses "
                     + ((perTarget + perSource - 1) / perSource + 1));
         }
+        List<Long> pids = new java.util.ArrayList<>();
+        String pidList = o.get("server-pid");
+        if (pidList != null && !pidList.isBlank()) {
+            for (String p : pidList.split(",")) {
+                try {
+                    long pid = Long.parseLong(p.trim());
+                    if (pid < 1) {
+                        throw new NumberFormatException();
+                    }
+                    pids.add(pid);
+                } catch (NumberFormatException e) {
+                    throw new Options.UsageException("--server-pid: " + pidList + " (expected: a pid, or pids separated"
+                            + " by commas)");
+                }
+            }
+        }
         String jwtSecret = o.get("jwt-secret");
         if (jwtSecret == null || jwtSecret.isEmpty()) {
             String fromEnv = env.get(JWT_SECRET_ENV);
@@ -79,7 +96,7 @@ record Settings(List<Target> targets, Duration duration, Duration warmup, double
                 o.decimal("connect-rate", 0),
                 o.intValue("max-in-flight", 1, 1_000_000),
                 o.get("out"),
-                o.get("server-pid") == null ? 0 : o.count("server-pid", 1, Long.MAX_VALUE),
+                pids.isEmpty() ? 0 : pids.get(0),
                 sources,
                 processes,
                 threads,
@@ -91,7 +108,9 @@ record Settings(List<Target> targets, Duration duration, Duration warmup, double
                 o.duration("connect-timeout", Duration.ofMillis(100)),
                 o.flag("quiet"),
                 o.intValue("connections-per-user", 1, 1_000_000),
-                o.intValue("tick-us", 100, 1_000_000));
+                o.intValue("tick-us", 100, 1_000_000),
+                pids,
+                o.get("broker-pid") == null ? 0 : o.count("broker-pid", 1, Long.MAX_VALUE));
     }
 
     /** The first target (the only one unless {@code --target} lists several). */
