@@ -41,7 +41,12 @@ import java.util.concurrent.TimeUnit;
  * divide by {@code members - 1} for the cost per delivery. No sockets and a single thread: this is the CPU cost of
  * the engine, not of the kernel or of crossing event loops (the room scenario measures those).
  *
- * <p>Run: {@code mvn -B -Pjmh -pl gateway-bench -am -DskipTests verify -Djmh.args="FanOut"}
+ * <p>{@code history}: {@code on} keeps every room message and direct message for recovery (protocol 1.1, the
+ * defaults: {@code history-size} and {@code inbox-size} 100), so each one is stamped with its offset and copied into
+ * its room's or inbox's log under the log's lock; {@code off} is {@code history-size=0}, {@code inbox-size=0}.
+ *
+ * <p>Run: {@code mvn -B -Pjmh -pl gateway-bench -am -DskipTests verify -Djmh.args="FanOut"}; history on vs off
+ * alone: {@code -Djmh.args="FanOut -p members=1000 -p transport=ws -prof gc"} (both values of {@code history} run)
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -57,6 +62,10 @@ public class FanOutBenchmark {
     @Param({"tcp", "ws"})
     public String transport;
 
+    /** Room history and inboxes: {@code on} (the defaults) or {@code off} (sizes 0). */
+    @Param({"on", "off"})
+    public String history;
+
     private final List<EmbeddedChannel> channels = new ArrayList<>();
     private EmbeddedChannel publisher;
     private EmbeddedChannel sender;
@@ -66,7 +75,12 @@ public class FanOutBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        Gateway gateway = Gateway.builder(GatewayConfig.builder().rateLimit(0, 1).build())
+        boolean kept = history.equals("on");
+        GatewayConfig config = GatewayConfig.builder().rateLimit(0, 1)
+                .history(kept ? GatewayConfig.DEFAULT_HISTORY_SIZE : 0, GatewayConfig.DEFAULT_HISTORY_TTL)
+                .inbox(kept ? GatewayConfig.DEFAULT_INBOX_SIZE : 0, GatewayConfig.DEFAULT_INBOX_TTL)
+                .build();
+        Gateway gateway = Gateway.builder(config)
                 .authenticator(new DevelopmentAuthenticator())
                 .build();
         for (int i = 0; i < members; i++) {
@@ -101,13 +115,22 @@ public class FanOutBenchmark {
                 + "\"body\":{\"s\":0,\"q\":1,\"t\":123456789}}").asReadOnly());
         send = Unpooled.unreleasableBuffer(frame("{\"type\":\"send\",\"to\":\"u2\","
                 + "\"body\":{\"s\":1,\"q\":1,\"t\":123456789}}").asReadOnly());
+        // The joins' announcements, which with history on are handed to each member's loop in the room's order:
+        // written now, so that they are not taken for the publish's writes below.
+        runPendingTasks();
         // A benchmark that measures a rejected frame measures nothing: check the writes once.
         Sink.INSTANCE.capture = true;
+        Sink.INSTANCE.offsets = 0;
         long before = Sink.INSTANCE.writes;
         publishToRoom();
         if (Sink.INSTANCE.writes - before != members) {
             throw new IllegalStateException("a publish made " + (Sink.INSTANCE.writes - before)
                     + " writes, expected " + members + " (members - 1 deliveries and the ack); last: " + Sink.INSTANCE.last);
+        }
+        // With history on every delivery carries its offset; off, none does.
+        if (Sink.INSTANCE.offsets != (kept ? members - 1 : 0)) {
+            throw new IllegalStateException("history " + history + ": " + Sink.INSTANCE.offsets + " of " + (members - 1)
+                    + " deliveries carried an offset; last: " + Sink.INSTANCE.last);
         }
         before = Sink.INSTANCE.writes;
         sendDirect();
@@ -168,12 +191,16 @@ public class FanOutBenchmark {
         long writes;
         boolean capture;
         String last;
+        long offsets;
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
             writes++;
             if (capture && msg instanceof ByteBuf) {
                 last = ((ByteBuf) msg).toString(StandardCharsets.UTF_8);
+                if (last.contains("\"offset\":")) {
+                    offsets++;
+                }
             }
             ReferenceCountUtil.release(msg);
             promise.trySuccess();
