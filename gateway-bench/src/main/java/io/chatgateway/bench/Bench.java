@@ -91,7 +91,7 @@ public final class Bench {
     static String usage() {
         StringBuilder b = new StringBuilder();
         b.append("Usage: java -jar gateway-bench.jar <scenario> [options]   (<scenario> --help for its options)\n\n");
-        b.append("Load generator for the chat gateway (protocol v1 over WebSocket or TCP).\n\nScenarios:\n");
+        b.append("Load generator for the chat gateway (protocol 1.1 over WebSocket or TCP).\n\nScenarios:\n");
         for (Scenario s : Scenario.all()) {
             b.append(String.format("  %-12s %s%n", s.name(), s.description()));
         }
