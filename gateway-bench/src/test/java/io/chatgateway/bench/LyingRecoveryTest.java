@@ -113,7 +113,10 @@ class LyingRecoveryTest {
         long swapped = gateway.lies.get();
         assertTrue(swapped > 0);
         assertEquals(swapped, r.counter("offset_out_of_order"), printed);
-        assertEquals(swapped, r.counter("out_of_order"), "one publisher: its sequence is swapped too");
+        // One publisher, so its sequence is swapped too: a failure, or excused when the message that came late was
+        // still unanswered when the publisher's connection dropped (it may have been taken after the next one).
+        assertEquals(swapped, r.counter("out_of_order") + r.counter("out_of_order_excused"), printed);
+        assertTrue(r.counter("out_of_order") > 0, printed);
         assertEquals(0, r.counter("offset_lost") + r.counter("acked_lost") + r.counter("false_recoveries"), printed);
         assertTrue(printed.contains("[FAIL] out of order: offsets"), printed);
     }
