@@ -80,7 +80,11 @@ public final class Bench {
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         env.put("netty_transport", io.netty.channel.epoll.Epoll.isAvailable() ? "epoll" : "nio");
         env.put("fd_limit_per_process", Limits.maxFileDescriptors());
-        env.put("ephemeral_ports", Limits.ephemeralPorts());
+        String ports = Limits.ephemeralPorts();
+        env.put("ephemeral_ports", ports);
+        if (!ports.equals("unknown")) {
+            env.put("ephemeral_port_count", Limits.ephemeralPortCount());
+        }
         env.put("processes", s.processes());
         env.put("threads_per_process", s.threads());
         env.put("source_addresses", s.sources().size());
