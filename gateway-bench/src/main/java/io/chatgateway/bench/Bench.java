@@ -55,6 +55,7 @@ public final class Bench {
             scenario.coordinate(run, result);
             timeline.phase("done");
             result.timeline = timeline.points();
+            result.phases = timeline.phases();
         }
         result.environment.put("load_end", Limits.loadAverage());
         Report.printSummary(result, out);
@@ -66,7 +67,7 @@ public final class Bench {
         return result;
     }
 
-    private static Map<String, Object> environment(Settings s) {
+    static Map<String, Object> environment(Settings s) {
         Map<String, Object> env = new LinkedHashMap<>();
         env.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         try {
