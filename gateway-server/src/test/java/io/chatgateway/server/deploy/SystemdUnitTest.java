@@ -200,6 +200,11 @@ class SystemdUnitTest {
         }
         for (String line : Files.readAllLines(envExample)) {
             assertFalse(line.matches("#?\\s*GATEWAY_(JWT_SECRET|ADMIN_TOKEN)=\\S+.*"), "no secret value: " + line);
+            // The commented-out suggestions must be real settings too.
+            java.util.regex.Matcher suggestion = Pattern.compile("^#(GATEWAY_[A-Z_]+)=").matcher(line);
+            if (suggestion.find()) {
+                assertTrue(Setting.byEnv(suggestion.group(1)) != null, "not a setting: " + line);
+            }
         }
         // As systemd hands it over: the unit's Environment=, then the file (which wins), then the credential.
         Map<String, String> env = new HashMap<>(environment(service()));
