@@ -16,10 +16,13 @@ import java.util.function.DoubleFunction;
 final class Chart {
     private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
     static final int WIDTH = 1000;
-    static final int HEIGHT = 400;
+    /** Height of the plotting area; the chart adds the title, one row per legend line and the x axis. */
+    static final int PLOT_HEIGHT = 294;
     private static final int LEFT = 70;
     private static final int RIGHT = 40;
-    private static final int TOP = 56;
+    /** Title and the first legend row above the plot. */
+    private static final int HEADER = 56;
+    private static final int LEGEND_ROW = 16;
     private static final int BOTTOM = 50;
 
     private Chart() {
@@ -172,10 +175,25 @@ final class Chart {
             return "<p>(no data for " + Report.esc(title) + ")</p>\n";
         }
         int pw = WIDTH - LEFT - RIGHT;
-        int ph = HEIGHT - TOP - BOTTOM;
+        // The legend runs in rows between the title and the plot, where it hides no line.
+        int[][] legend = new int[series.size()][];
+        int lx = LEFT;
+        int row = 0;
+        for (int i = 0; i < series.size(); i++) {
+            int w = 16 + 7 * series.get(i).name.length();
+            if (lx > LEFT && lx + w > LEFT + pw) {
+                lx = LEFT;
+                row++;
+            }
+            legend[i] = new int[] {lx, row};
+            lx += w + 20;
+        }
+        int top = HEADER + LEGEND_ROW * row;
+        int ph = PLOT_HEIGHT;
+        int height = top + ph + BOTTOM;
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-                + "role=\"img\" class=\"chart\">", WIDTH, HEIGHT));
+                + "role=\"img\" class=\"chart\">", WIDTH, height));
         b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>",
                 LEFT, Report.esc(title)));
         for (Band band : bands) {
@@ -187,15 +205,15 @@ final class Chart {
             double bx = LEFT + pw * from;
             double bw = pw * (to - from);
             b.append(String.format(Locale.ROOT, "<rect class=\"band\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
-                    + "fill=\"%s\"><title>%s</title></rect>", bx, TOP, bw, ph, band.fill(), Report.esc(band.label())));
+                    + "fill=\"%s\"><title>%s</title></rect>", bx, top, bw, ph, band.fill(), Report.esc(band.label())));
             // A label only where it fits; the phase table under the charts lists every phase anyway.
             if (bw >= 7 * band.label().length() + 6) {
                 b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#555\">%s</text>",
-                        bx + 3, TOP + ph - 6, Report.esc(band.label())));
+                        bx + 3, top + ph - 6, Report.esc(band.label())));
             }
         }
         for (double t : y.ticks()) {
-            double py = TOP + ph - ph * y.fraction(t);
+            double py = top + ph - ph * y.fraction(t);
             b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>",
                     LEFT, py, LEFT + pw, py));
             b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>",
@@ -204,18 +222,17 @@ final class Chart {
         for (double t : x.ticks()) {
             double px = LEFT + pw * x.fraction(t);
             b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>",
-                    px, TOP, px, TOP + ph));
+                    px, top, px, top + ph));
             b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>",
-                    px, TOP + ph + 16, Report.esc(x.format().apply(t))));
+                    px, top + ph + 16, Report.esc(x.format().apply(t))));
         }
         b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>",
-                LEFT + pw / 2, HEIGHT - 10, Report.esc(x.label())));
+                LEFT + pw / 2, height - 10, Report.esc(x.label())));
         b.append(String.format(Locale.ROOT, "<text transform=\"translate(16 %d) rotate(-90)\" font-size=\"12\" "
-                + "text-anchor=\"middle\">%s</text>", TOP + ph / 2, Report.esc(y.label() + (y.log() ? " (log scale)" : ""))));
+                + "text-anchor=\"middle\">%s</text>", top + ph / 2, Report.esc(y.label() + (y.log() ? " (log scale)" : ""))));
         b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>",
-                LEFT, TOP, pw, ph));
+                LEFT, top, pw, ph));
         int si = 0;
-        int legendX = LEFT;
         for (Series s : series) {
             String color = COLORS[si % COLORS.length];
             StringBuilder path = new StringBuilder();
@@ -226,18 +243,17 @@ final class Chart {
                     continue;
                 }
                 double px = LEFT + pw * x.fraction(p[0]);
-                double py = TOP + ph - ph * y.fraction(p[1]);
+                double py = top + ph - ph * y.fraction(p[1]);
                 path.append(pen ? "L" : "M").append(String.format(Locale.ROOT, "%.1f,%.1f", px, py));
                 pen = true;
             }
             b.append("<path class=\"series\" d=\"").append(path).append("\" fill=\"none\" stroke=\"").append(color)
                     .append("\" stroke-width=\"2\"/>");
-            // The legend is one row between the title and the plot, where it hides no line.
+            int ly = HEADER + LEGEND_ROW * legend[si][1];
             b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/>",
-                    legendX, TOP - 16, color));
+                    legend[si][0], ly - 16, color));
             b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s</text>",
-                    legendX + 16, TOP - 10, Report.esc(s.name)));
-            legendX += 16 + 7 * s.name.length() + 20;
+                    legend[si][0] + 16, ly - 10, Report.esc(s.name)));
             si++;
         }
         b.append("</svg>\n");

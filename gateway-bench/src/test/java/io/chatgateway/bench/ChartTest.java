@@ -75,6 +75,31 @@ class ChartTest {
     }
 
     @Test
+    void aLongLegendWrapsIntoRowsAndTheChartGrowsToHoldThem() {
+        List<Chart.Series> series = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Chart.Series s = new Chart.Series("last_passing_step_time_to_last_member " + i + " (p50 12 ms, p99 80 ms)");
+            s.add(1, 10 + i);
+            s.add(2, 20 + i);
+            series.add(s);
+        }
+        String svg = Chart.svg("t", Chart.linear("s", 0, 2), Chart.linear("ms", 0, 30), series, List.of());
+        Matcher box = Pattern.compile("viewBox=\"0 0 (\\d+) (\\d+)\"").matcher(svg);
+        assertTrue(box.find());
+        int width = Integer.parseInt(box.group(1));
+        assertTrue(Integer.parseInt(box.group(2)) > 56 + Chart.PLOT_HEIGHT + 50, "taller for the extra rows: " + svg);
+        Matcher text = Pattern.compile("<text x=\"(\\d+)\" y=\"\\d+\" font-size=\"12\">(last_passing[^<]*)</text>")
+                .matcher(svg);
+        int found = 0;
+        while (text.find()) {
+            found++;
+            assertTrue(Integer.parseInt(text.group(1)) + 7 * text.group(2).length() <= width, "inside the chart: "
+                    + text.group());
+        }
+        assertEquals(4, found);
+    }
+
+    @Test
     void drawsBothScalesBreaksLinesAtGapsAndShadesBands() {
         Chart.Series fast = new Chart.Series("delivery");
         Chart.Series slow = new Chart.Series("connect");
@@ -94,7 +119,7 @@ class ChartTest {
         assertEquals(2, paths.get(0).chars().filter(c -> c == 'M').count(), "the 0 second breaks the line: " + paths.get(0));
         double fastY = Double.parseDouble(paths.get(0).split("[ML,]")[2]);
         double slowY = Double.parseDouble(paths.get(1).split("[ML,]")[2]);
-        double bottom = 56 + (Chart.HEIGHT - 56 - 50);
+        double bottom = 56 + Chart.PLOT_HEIGHT;
         assertTrue(bottom - fastY > 10 && fastY - slowY > 100, "both lines stand apart, off the floor: " + fastY + " "
                 + slowY);
         assertTrue(svg.contains("fill=\"#fde3c4\"><title>warmup</title>") && svg.contains("<title>measure</title>"), svg);
