@@ -15,6 +15,7 @@ import io.chatgateway.server.metrics.ServerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -121,7 +122,11 @@ public final class GatewayServer implements AutoCloseable {
         this.http = Objects.requireNonNull(http.apply(this), "http");
     }
 
-    /** Binds both ports; returns once the gateway accepts connections. */
+    /**
+     * Binds both ports; returns once the gateway accepts connections.
+     *
+     * @throws CannotListenException when either port cannot be bound; nothing is left running then
+     */
     public GatewayServer start() throws InterruptedException {
         log.info("Starting chat gateway, node {} ({})", config.gateway().nodeId(), config);
         log.info("Engine: {}", config.gateway());
@@ -150,14 +155,16 @@ public final class GatewayServer implements AutoCloseable {
                     log.warn("Cluster broker not available yet; cross-node operations answer unavailable until it is");
                 }
             }
-            httpChannel = bind(config.httpPort(), gateway.webSocketInitializer(http));
-            tcpChannel = bind(config.tcpPort(), gateway.tcpInitializer());
+            httpChannel = bind(config.httpPort(), "HTTP/WebSocket", gateway.webSocketInitializer(http));
+            tcpChannel = bind(config.tcpPort(), "TCP", gateway.tcpInitializer());
         } catch (InterruptedException | RuntimeException e) {
             if (cluster != null) {
                 cluster.stop();
             }
             authentication.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            // Nothing ran: a later stop() (Main's shutdown hook) has nothing to drain and nothing to say.
+            group = null;
             throw e;
         }
         metrics.start(group);
@@ -171,7 +178,9 @@ public final class GatewayServer implements AutoCloseable {
         return this;
     }
 
-    private Channel bind(int port, ChannelInitializer<Channel> initializer) throws InterruptedException {
+    /** @throws CannotListenException when the socket cannot be bound (e.g. the port is in use) */
+    private Channel bind(int port, String listener, ChannelInitializer<Channel> initializer)
+            throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())
@@ -180,7 +189,12 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(initializer);
-        return b.bind(new InetSocketAddress(config.bind(), port)).sync().channel();
+        InetSocketAddress address = new InetSocketAddress(config.bind(), port);
+        ChannelFuture bound = b.bind(address).await();
+        if (!bound.isSuccess()) {
+            throw new CannotListenException(address, listener, bound.cause());
+        }
+        return bound.channel();
     }
 
     /** Once a second: the engine's housekeeping (history expiry); a failure is logged, never ends the schedule. */

@@ -63,6 +63,10 @@ public final class Main {
         }, "gateway-shutdown"));
         try {
             server.start();
+        } catch (CannotListenException e) {
+            // A port taken or an address not ours is an operator's matter: the message says it all.
+            log.error(e.getMessage());
+            System.exit(1);
         } catch (Exception e) {
             log.error("Failed to start: {}", e.toString(), e);
             System.exit(1);
