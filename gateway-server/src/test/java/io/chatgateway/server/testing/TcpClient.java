@@ -117,6 +117,7 @@ public final class TcpClient extends TestClient {
     }
 
     /** Closes with a TCP reset instead of an orderly close. */
+    @Override
     public void abort() {
         try {
             socket.setSoLinger(true, 0);

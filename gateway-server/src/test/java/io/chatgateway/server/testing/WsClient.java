@@ -88,6 +88,7 @@ public final class WsClient extends TestClient {
     }
 
     /** Drops the TCP connection without a close handshake. */
+    @Override
     public void abort() {
         ws.abort();
     }
