@@ -17,6 +17,7 @@ import io.chatgateway.server.cluster.RedisCluster;
 import io.chatgateway.server.health.Readiness;
 import io.chatgateway.server.metrics.MessageRates;
 import io.chatgateway.server.metrics.ServerMetrics;
+import io.chatgateway.session.ClientAddress;
 import io.chatgateway.session.Connection;
 import io.chatgateway.session.Transport;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -101,7 +102,7 @@ final class AdminApi {
                         "the admin API needs 'Authorization: Bearer <admin token>'");
                 return;
             case WRONG:
-                log.debug("Admin API: wrong token from {}", ex.ctx().channel().remoteAddress());
+                log.debug("Admin API: wrong token from {}", ClientAddress.of(ex.ctx().channel()));
                 ex.error(HttpResponseStatus.FORBIDDEN, "forbidden", "the token is not the admin token");
                 return;
             default:
@@ -315,12 +316,12 @@ final class AdminApi {
 
     private void sendToUser(HttpExchange ex, String user) {
         RawJson body = messageBody(ex);
-        log.info("Admin API: message to user {} from {}", user, ex.ctx().channel().remoteAddress());
+        log.info("Admin API: message to user {} from {}", user, ClientAddress.of(ex.ctx().channel()));
         reply(ex, gateway.sendToUser(user, body), (Integer recipients) -> recipients(recipients));
     }
 
     private void disconnect(HttpExchange ex, String user) {
-        log.info("Admin API: disconnect user {} from {}", user, ex.ctx().channel().remoteAddress());
+        log.info("Admin API: disconnect user {} from {}", user, ClientAddress.of(ex.ctx().channel()));
         reply(ex, gateway.disconnectUser(user), (Integer kicked) -> {
             ObjectNode doc = Json.object();
             doc.put("user", user);
@@ -387,7 +388,7 @@ final class AdminApi {
 
     private void publish(HttpExchange ex, String room) {
         RawJson body = messageBody(ex);
-        log.info("Admin API: message to room {} from {}", room, ex.ctx().channel().remoteAddress());
+        log.info("Admin API: message to room {} from {}", room, ClientAddress.of(ex.ctx().channel()));
         reply(ex, gateway.publishToRoom(room, body), (Integer recipients) -> recipients(recipients));
     }
 
@@ -402,7 +403,7 @@ final class AdminApi {
             }
             excludeUser = user(exclude.asText());
         }
-        log.info("Admin API: broadcast from {}", ex.ctx().channel().remoteAddress());
+        log.info("Admin API: broadcast from {}", ClientAddress.of(ex.ctx().channel()));
         reply(ex, gateway.broadcast(body, excludeUser), (Integer recipients) -> recipients(recipients));
     }
 
