@@ -7,7 +7,7 @@ package io.chatgateway.pipeline;
  * <pre>
  * WebSocket (port 8080)                    TCP (port 9090)
  * ---------------------                    ---------------
- * proxyDecoder   HAProxyMessageDecoder     proxyDecoder   HAProxyMessageDecoder     (proxy-protocol=on)
+ * proxyDecoder   ProxyHeaderDecoder        proxyDecoder   ProxyHeaderDecoder        (proxy-protocol=on)
  * proxy          ProxyProtocolHandler      proxy          ProxyProtocolHandler      (proxy-protocol=on)
  * admission      AdmissionHandler          admission      AdmissionHandler          (removed once admitted)
  * ------------- added by admission, only for an admitted connection --------------

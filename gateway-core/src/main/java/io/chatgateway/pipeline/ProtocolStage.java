@@ -7,7 +7,6 @@ import io.chatgateway.session.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -73,7 +72,7 @@ final class ProtocolStage {
     void addFrontDoor(Channel ch, Consumer<Channel> buildRest) {
         ChannelPipeline p = ch.pipeline();
         if (proxyProtocol) {
-            p.addLast(PipelineNames.PROXY_DECODER, new HAProxyMessageDecoder(MAX_PROXY_TLV_BYTES));
+            p.addLast(PipelineNames.PROXY_DECODER, new ProxyHeaderDecoder(MAX_PROXY_TLV_BYTES));
             p.addLast(PipelineNames.PROXY, new ProxyProtocolHandler(gateway.admission(),
                     gateway.config().authTimeout().toNanos()));
         }

@@ -283,6 +283,24 @@ class FrontDoorTest {
     }
 
     @Test
+    void refusesAtOnceBytesThatCannotStartAHeaderEvenWithoutALineEnd() {
+        Gateway g = gateway(b -> b.proxyProtocol(true));
+        EmbeddedChannel tcp = connect(g.tcpInitializer(), "10.9.9.9", 40000);
+        tcp.writeInbound(frame("{\"type\":\"auth\",\"token\":\"x\"}"));
+        assertFalse(tcp.isOpen());
+        EmbeddedChannel tls = connect(g.tcpInitializer(), "10.9.9.9", 40001);
+        tls.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x16, 0x03, 0x01, 0x00}));
+        assertFalse(tls.isOpen());
+        EmbeddedChannel post = connect(g.webSocketInitializer(NotFoundHttpHandler.INSTANCE), "10.9.9.9", 40002);
+        post.writeInbound(ascii("P"));
+        assertTrue(post.isOpen(), "'P' may still be a PROXY header");
+        post.writeInbound(ascii("OST / HTTP/1.1\r\n"));
+        assertFalse(post.isOpen());
+        assertEquals(3, g.metrics().refused(RefusalReason.PROXY_INVALID));
+        assertEquals(0, g.metrics().refused(RefusalReason.PROXY_MISSING));
+    }
+
+    @Test
     void closesAndCountsAConnectionThatSendsNoHeaderInTime() {
         Gateway g = gateway(b -> b.proxyProtocol(true).authTimeout(java.time.Duration.ofSeconds(3)));
         EmbeddedChannel ch = connect(g.tcpInitializer(), "10.9.9.9", 40000);
