@@ -44,7 +44,15 @@ public final class Main {
         applyLogLevel(loaded.config().logLevel());
         loaded.warnings().forEach(w -> log.warn("Configuration: {}", w));
 
-        GatewayServer server = new GatewayServer(loaded.config());
+        GatewayServer server;
+        try {
+            server = new GatewayServer(loaded.config());
+        } catch (RuntimeException e) {
+            // Unusable settings found while building (e.g. TLS files): say what, not a stack trace.
+            log.error("Failed to start: {}", e.getMessage(), e);
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();
             // Logback's own shutdown hook would race ours and drop the shutdown log; flush it here instead.
