@@ -87,6 +87,11 @@ public final class RawWsClient extends TestClient {
         }
     }
 
+    /** The local end of the socket: the client's address as a proxy in front of the gateway sees it. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) socket.getLocalSocketAddress();
+    }
+
     /** The HTTP status of the handshake's answer; {@code -1} when the connection closed without one. */
     public int status() {
         return status;
