@@ -43,6 +43,9 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         }
     };
 
+    /** What {@link #clientAddress} answers for a header whose source address cannot be used. */
+    private static final InetSocketAddress INVALID = InetSocketAddress.createUnresolved("invalid", 0);
+
     private final Admission admission;
     private final long timeoutNanos;
     private ScheduledFuture<?> timer;
@@ -103,8 +106,6 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         ctx.pipeline().remove(this);
         ctx.fireUserEventTriggered(ADDRESS_KNOWN);
     }
-
-    private static final InetSocketAddress INVALID = InetSocketAddress.createUnresolved("invalid", 0);
 
     /** The proxied client, {@code null} to keep the socket's address, or {@link #INVALID}. */
     private static InetSocketAddress clientAddress(HAProxyMessage header) {
