@@ -1,6 +1,13 @@
 package io.chatgateway;
 
 import io.chatgateway.auth.Authenticator;
+import io.chatgateway.history.History;
+import io.chatgateway.history.HistoryPage;
+import io.chatgateway.history.Position;
+import io.chatgateway.policy.AccessPolicy;
+import io.chatgateway.policy.RoomAccess;
+import io.chatgateway.policy.RoomRight;
+import io.chatgateway.routing.Delivery;
 import io.chatgateway.metrics.GatewayMetrics;
 import io.chatgateway.pipeline.Admission;
 import io.chatgateway.pipeline.TcpChannelInitializer;
@@ -66,6 +73,7 @@ public final class Gateway {
     private final Authenticator authenticator;
     private final MessageIds messageIds;
     private final RateLimitPolicy rateLimit;
+    private final AccessPolicy access;
     private final LongSupplier clock;
     private final Admission admission;
     private final Supplier<SslContext> sslContext;
@@ -79,8 +87,12 @@ public final class Gateway {
                 config.maxSessionsPerUser(), config.nodeId() + ".", metrics, clock);
         this.rooms = new RoomRegistry(b.groupExecutor);
         this.delivery = new LocalDelivery(connections, rooms, metrics, b.groupExecutor);
-        this.router = Objects.requireNonNull(b.routerFactory.create(this, delivery), "router");
         this.authenticator = b.authenticator;
+        boolean development = authenticator.isDevelopmentMode();
+        this.access = new AccessPolicy(
+                config.roomAccess() != null ? config.roomAccess() : development ? RoomAccess.OPEN : RoomAccess.GRANTED,
+                config.globalPresence() != null ? config.globalPresence() : development);
+        this.router = Objects.requireNonNull(b.routerFactory.create(this, delivery), "router");
         this.messageIds = new MessageIds(config.nodeId());
         this.rateLimit = config.rateLimitPerSecond() == 0 ? RateLimitPolicy.UNLIMITED
                 : new RateLimitPolicy(config.rateLimitPerSecond(), config.rateLimitBurst(), b.ticker);
@@ -143,6 +155,26 @@ public final class Gateway {
         return sslContext;
     }
 
+    /** Who may join, read and publish which room (room access and global presence, resolved by mode). */
+    public AccessPolicy access() {
+        return access;
+    }
+
+    /** The history the router writes: rooms' recent messages. */
+    public History history() {
+        return router.history();
+    }
+
+    /** Wall clock in epoch milliseconds, as the engine uses it (message timestamps, history ages, token expiry). */
+    public LongSupplier clock() {
+        return clock;
+    }
+
+    /** Housekeeping: expires history. The application calls it about once a second. */
+    public void sweep() {
+        router.sweep();
+    }
+
     /** The initializer for the HTTP/WebSocket port; {@code http} answers every request that is not an upgrade. */
     public WebSocketChannelInitializer webSocketInitializer(ChannelHandler http) {
         return new WebSocketChannelInitializer(this, http);
@@ -156,27 +188,53 @@ public final class Gateway {
     // ---- server-side operations
 
     /**
-     * Sends a message from {@code $server} to every connection of {@code user}.
+     * Sends a message from {@code $server} to every connection of {@code user}, kept in the user's inbox like any
+     * direct message.
      *
-     * @return completes with the number of connections written to
+     * @return completes with the connections written to, and whether it was kept for a user who has none
      */
-    public CompletionStage<Integer> sendToUser(String user, RawJson body) {
+    public CompletionStage<Delivery> sendToUser(String user, RawJson body) {
         String mid = messageIds.next();
-        ByteBuf frame = ServerFrames.message(ByteBufAllocator.DEFAULT, mid, ServerFrames.SERVER_SENDER, user, null,
-                body, clock.getAsLong());
-        return router.sendToUser(user, frame, null);
+        ByteBuf frame = ServerFrames.openMessage(ByteBufAllocator.DEFAULT, mid, ServerFrames.SERVER_SENDER, user,
+                null, body, clock.getAsLong());
+        return router.sendToUser(user, frame, null, false);
     }
 
     /**
-     * Publishes a message from {@code $server} to every member of {@code room}.
+     * Publishes a message from {@code $server} to every member of {@code room}; it gets an offset and is kept in
+     * the room's history like any other.
      *
-     * @return completes with the number of connections written to
+     * @return completes with the connections written to
      */
-    public CompletionStage<Integer> publishToRoom(String room, RawJson body) {
+    public CompletionStage<Delivery> publishToRoom(String room, RawJson body) {
         String mid = messageIds.next();
-        ByteBuf frame = ServerFrames.message(ByteBufAllocator.DEFAULT, mid, ServerFrames.SERVER_SENDER, null, room,
-                body, clock.getAsLong());
-        return router.publish(room, frame, null);
+        ByteBuf frame = ServerFrames.openMessage(ByteBufAllocator.DEFAULT, mid, ServerFrames.SERVER_SENDER, null,
+                room, body, clock.getAsLong());
+        return router.publish(room, frame, null, false);
+    }
+
+    /**
+     * Adds {@code user} to {@code room}: all its connections, on every node, join it at once, each told with
+     * {@code joined}.
+     *
+     * @return completes with the number of the user's connections in the room
+     */
+    public CompletionStage<Integer> addMember(String user, String room, RoomRight right) {
+        return router.addMember(user, room, right);
+    }
+
+    /**
+     * Takes {@code user} out of {@code room}: all its connections, on every node, leave it (reason {@code removed}).
+     *
+     * @return completes with the number of connections that left
+     */
+    public CompletionStage<Integer> removeMember(String user, String room) {
+        return router.removeMember(user, room);
+    }
+
+    /** A room's history, as the {@code history} frame gives it. */
+    public CompletionStage<HistoryPage> roomHistory(String room, Position since, int limit) {
+        return router.history().read(room, since, limit);
     }
 
     /**
@@ -260,7 +318,8 @@ public final class Gateway {
     @FunctionalInterface
     public interface RouterFactory {
         /**
-         * @param gateway  the engine being built (registry, rooms, metrics, config are ready; the router is not)
+         * @param gateway  the engine being built (registry, rooms, metrics, config, clock, authenticator and access
+         *                 policy are ready; the router is not)
          * @param delivery writes to this node's connections
          */
         Router create(Gateway gateway, LocalDelivery delivery);
@@ -270,7 +329,7 @@ public final class Gateway {
     public static final class Builder {
         private final GatewayConfig config;
         private Authenticator authenticator;
-        private RouterFactory routerFactory = (g, d) -> new LocalRouter(g.connections(), g.rooms(), d);
+        private RouterFactory routerFactory = LocalRouter::new;
         private EventExecutor groupExecutor = GlobalEventExecutor.INSTANCE;
         private Ticker ticker = Ticker.systemTicker();
         private LongSupplier clock = System::currentTimeMillis;

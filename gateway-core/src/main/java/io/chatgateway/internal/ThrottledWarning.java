@@ -2,6 +2,7 @@ package io.chatgateway.internal;
 
 import org.slf4j.Logger;
 
+import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,6 +16,11 @@ public final class ThrottledWarning {
 
     public ThrottledWarning(Logger log, String what) {
         this.line = new ThrottledLog(log, ThrottledLog.Level.WARN, what);
+    }
+
+    /** A warning logged at most once per {@code interval}, for faults that recur on a schedule of their own. */
+    public ThrottledWarning(Logger log, String what, Duration interval) {
+        this.line = new ThrottledLog(log, ThrottledLog.Level.WARN, what, interval.toNanos(), System::nanoTime);
     }
 
     ThrottledWarning(Logger log, String what, long intervalNanos, LongSupplier nanoClock) {

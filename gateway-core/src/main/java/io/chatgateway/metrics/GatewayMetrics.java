@@ -27,6 +27,8 @@ public final class GatewayMetrics {
     private final LongAdder rejectedConnections = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
+    // ---- history and recovery: [room 0 / inbox 1][failed 0 / recovered 1]
+    private final LongAdder[] recoveries = adders(4);
 
     private static LongAdder[] adders(int n) {
         LongAdder[] a = new LongAdder[n];
@@ -174,6 +176,21 @@ public final class GatewayMetrics {
             n += a.sum();
         }
         return n;
+    }
+
+    // ---- history and recovery
+
+    /**
+     * A client resumed with {@code since}: a {@code join} ({@code room}) or an {@code auth} (inbox), which could or
+     * could not be recovered.
+     */
+    public void recovery(boolean room, boolean recovered) {
+        recoveries[(room ? 0 : 2) + (recovered ? 1 : 0)].increment();
+    }
+
+    /** Resumptions of rooms ({@code room}) or inboxes that were recovered ({@code recovered}) or not. */
+    public long recoveries(boolean room, boolean recovered) {
+        return recoveries[(room ? 0 : 2) + (recovered ? 1 : 0)].sum();
     }
 
     /** Frames sent, all types. */

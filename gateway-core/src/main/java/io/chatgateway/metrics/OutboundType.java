@@ -12,7 +12,8 @@ public enum OutboundType {
     MESSAGE("message"),
     JOINED("joined"),
     LEFT("left"),
-    KICKED("kicked");
+    KICKED("kicked"),
+    HISTORY("history");
 
     private final String wireName;
 

@@ -3,14 +3,19 @@ package io.chatgateway.pipeline;
 import io.chatgateway.Gateway;
 import io.chatgateway.GatewayConfig;
 import io.chatgateway.auth.AuthenticationException;
+import io.chatgateway.auth.Principal;
+import io.chatgateway.history.Position;
 import io.chatgateway.internal.ThrottledWarning;
 import io.chatgateway.metrics.GatewayMetrics;
 import io.chatgateway.metrics.OutboundType;
+import io.chatgateway.policy.AccessPolicy;
+import io.chatgateway.policy.Grant;
 import io.chatgateway.policy.RateLimitPolicy;
 import io.chatgateway.protocol.ClientFrame;
 import io.chatgateway.protocol.ErrorCode;
 import io.chatgateway.protocol.Field;
 import io.chatgateway.protocol.KickReason;
+import io.chatgateway.protocol.LeaveReason;
 import io.chatgateway.protocol.Names;
 import io.chatgateway.protocol.RawJson;
 import io.chatgateway.protocol.ServerFrames;
@@ -21,6 +26,7 @@ import io.chatgateway.session.Connection;
 import io.chatgateway.session.ConnectionState;
 import io.chatgateway.session.Transport;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -75,6 +81,9 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private Connection connection;
     private ScheduledFuture<?> authTimer;
+    private ScheduledFuture<?> expiryTimer;
+    /** The connection's current token, once authenticated. */
+    private Principal principal;
     private RateLimitPolicy.Bucket rateLimit;
     private int malformed;
     private boolean busy;
@@ -104,6 +113,7 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelAuthTimer();
+        cancelExpiry();
         if (waiting != null) {
             waiting.clear();
         }
@@ -148,7 +158,7 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         if (handshake != null) {
             String token = handshakeToken(handshake);
             if (token != null) {
-                authenticate(token, null);
+                authenticate(token, null, null);
             }
         }
     }
@@ -162,8 +172,8 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         return tokens == null || tokens.isEmpty() ? null : tokens.get(0);
     }
 
-    private void authenticate(String token, RawJson id) {
-        await(gateway.authenticator().authenticate(token), (principal, rejected) -> {
+    private void authenticate(String token, RawJson id, Position since) {
+        await(gateway.authenticator().authenticate(token), (p, rejected) -> {
             if (rejected != null) {
                 metrics.authFailure();
                 String why = rejected instanceof AuthenticationException ? rejected.getMessage() : "token rejected";
@@ -171,8 +181,7 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
                 closeAfter(replyError(id, ErrorCode.UNAUTHORIZED, why), CloseReason.POLICY);
                 return;
             }
-            String user = principal.user();
-            await(gateway.router().register(connection, user), (ok, error) -> {
+            await(gateway.router().register(connection, p.user(), since), (login, error) -> {
                 if (error != null) {
                     closeAfter(failed(id, error, "register"), CloseReason.POLICY);
                     return;
@@ -181,10 +190,97 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 cancelAuthTimer();
+                principal = p;
+                scheduleExpiry();
                 log.debug("{} authenticated", connection.logPrefix());
-                write(OutboundType.WELCOME, ServerFrames.welcome(ctx.alloc(), id, user, connection.id(),
-                        config.heartbeat().toSeconds()));
+                if (since != null) {
+                    metrics.recovery(false, Boolean.TRUE.equals(login.recovered()));
+                }
+                replay(login.replay());
+                write(OutboundType.WELCOME, ServerFrames.welcome(ctx.alloc(), id, p.user(), connection.id(),
+                        config.heartbeat().toSeconds(), p.expiresAt(), login.inbox(), login.recovered()));
+                if (login.afterWelcome() != null) {
+                    login.afterWelcome().run();
+                }
             });
+        });
+    }
+
+    /** Writes frames kept in history (a resumed room or inbox), in order, before the answer that follows them. */
+    private void replay(List<byte[]> frames) {
+        for (byte[] f : frames) {
+            write(OutboundType.MESSAGE, Unpooled.wrappedBuffer(f));
+        }
+    }
+
+    // ---- token lifetime
+
+    /** Arms the one expiry timer of this connection for the current token's {@code exp} plus the leeway. */
+    private void scheduleExpiry() {
+        cancelExpiry();
+        if (!principal.expires()) {
+            return;
+        }
+        long delay = expiryDeadlineMillis() - gateway.clock().getAsLong();
+        expiryTimer = ctx.executor().schedule(this::onExpiry, Math.max(0, delay), TimeUnit.MILLISECONDS);
+    }
+
+    private long expiryDeadlineMillis() {
+        return principal.expiresAt() * 1000 + gateway.authenticator().leeway().toMillis();
+    }
+
+    private void onExpiry() {
+        expiryTimer = null;
+        if (connection == null || isClosing() || principal == null || !principal.expires()) {
+            return;
+        }
+        long left = expiryDeadlineMillis() - gateway.clock().getAsLong();
+        if (left > 0) {
+            // The clock the timer ran on and the wall clock disagree a little: wait for the rest.
+            expiryTimer = ctx.executor().schedule(this::onExpiry, left, TimeUnit.MILLISECONDS);
+            return;
+        }
+        log.debug("{} token expired without a refresh", connection.logPrefix());
+        connection.kick(KickReason.EXPIRED);
+    }
+
+    private void cancelExpiry() {
+        if (expiryTimer != null) {
+            expiryTimer.cancel(false);
+            expiryTimer = null;
+        }
+    }
+
+    private void refresh(ClientFrame frame) {
+        RawJson id = frame.id();
+        String token = frame.string(Field.TOKEN);
+        if (token == null) {
+            malformed(id, ErrorCode.BAD_REQUEST, frame.problem(Field.TOKEN));
+            return;
+        }
+        await(gateway.authenticator().authenticate(token), (next, rejected) -> {
+            if (rejected != null || !next.user().equals(connection.user())) {
+                metrics.authFailure();
+                String why = rejected == null ? "the token is for another user"
+                        : rejected instanceof AuthenticationException ? rejected.getMessage() : "token rejected";
+                log.debug("{} refresh refused: {}", connection.logPrefix(), why);
+                // The old token stays in force: nothing else changes, the connection stays open.
+                replyError(id, ErrorCode.UNAUTHORIZED, why);
+                return;
+            }
+            principal = next;
+            scheduleExpiry();
+            AccessPolicy access = gateway.access();
+            for (Connection.Membership m : connection.memberships()) {
+                Grant g = access.afterRefresh(next, m.grant(), m.room());
+                if (g == null) {
+                    log.debug("{} refresh revokes room {}", connection.logPrefix(), m.room());
+                    gateway.router().leave(connection, m.room(), LeaveReason.REVOKED);
+                } else if (!g.equals(m.grant())) {
+                    connection.regrant(m.room(), g);
+                }
+            }
+            write(OutboundType.ACK, ServerFrames.refreshAck(ctx.alloc(), id, next.expiresAt()));
         });
     }
 
@@ -241,10 +337,11 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
             switch (frame.type()) {
                 case AUTH:
                     String token = frame.string(Field.TOKEN);
-                    if (token == null) {
-                        malformed(id, ErrorCode.BAD_REQUEST, frame.problem(Field.TOKEN));
+                    Field wrong = frame.firstWrongType(Field.TOKEN, Field.SINCE);
+                    if (token == null || wrong != null) {
+                        malformed(id, ErrorCode.BAD_REQUEST, frame.problem(wrong != null ? wrong : Field.TOKEN));
                     } else {
-                        authenticate(token, id);
+                        authenticate(token, id, frame.since());
                     }
                     return;
                 default:
@@ -274,6 +371,12 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
             case PRESENCE:
                 presence(frame);
                 break;
+            case REFRESH:
+                refresh(frame);
+                break;
+            case HISTORY:
+                history(frame);
+                break;
             default:
                 throw new IllegalStateException("unhandled frame type " + frame.type());
         }
@@ -282,8 +385,14 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     private void send(ClientFrame frame) {
         RawJson id = frame.id();
         String to = frame.string(Field.TO);
-        if (to == null) {
-            malformed(id, ErrorCode.BAD_REQUEST, frame.problem(Field.TO));
+        Field wrong = frame.firstWrongType(Field.TO, Field.EPHEMERAL);
+        if (to == null || wrong != null) {
+            malformed(id, ErrorCode.BAD_REQUEST, frame.problem(wrong != null ? wrong : Field.TO));
+            return;
+        }
+        String problem = Names.userProblem(to);
+        if (problem != null) {
+            malformed(id, ErrorCode.BAD_REQUEST, "field 'to' " + Names.quote(to) + ": " + problem);
             return;
         }
         RawJson body = frame.body();
@@ -293,16 +402,18 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         }
         String user = connection.user();
         String mid = gateway.messageIds().next();
-        ByteBuf message = ServerFrames.message(ctx.alloc(), mid, user, to, null, body, System.currentTimeMillis());
+        ByteBuf message = ServerFrames.openMessage(ctx.alloc(), mid, user, to, null, body,
+                gateway.clock().getAsLong());
         // To oneself: the sender's other connections, never the sending one.
         Connection exclude = to.equals(user) ? connection : null;
-        await(gateway.router().sendToUser(to, message, exclude), (recipients, error) -> {
+        await(gateway.router().sendToUser(to, message, exclude, frame.ephemeral()), (delivery, error) -> {
             if (error != null) {
                 failed(id, error, "send");
-            } else if (recipients == 0) {
-                replyError(id, ErrorCode.USER_OFFLINE, "user '" + to + "' has no connection to deliver to");
+            } else if (delivery.isLost()) {
+                replyError(id, ErrorCode.USER_OFFLINE, "user " + Names.quote(to) + " has no connection to deliver to");
             } else {
-                write(OutboundType.ACK, ServerFrames.ack(ctx.alloc(), id, recipients, mid));
+                write(OutboundType.ACK,
+                        ServerFrames.messageAck(ctx.alloc(), id, delivery.recipients(), mid, delivery.stored()));
             }
         });
     }
@@ -313,16 +424,54 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         if (room == null) {
             return;
         }
+        Field wrong = frame.firstWrongType(Field.TOKEN, Field.SINCE);
+        if (wrong != null) {
+            malformed(id, ErrorCode.BAD_REQUEST, frame.problem(wrong));
+            return;
+        }
         if (!connection.inRoom(room) && connection.roomCount() >= config.maxRoomsPerConnection()) {
             replyError(id, ErrorCode.BAD_REQUEST,
                     "room limit reached: at most " + config.maxRoomsPerConnection() + " rooms per connection");
             return;
         }
-        await(gateway.router().join(connection, room), (joined, error) -> {
+        AccessPolicy access = gateway.access();
+        String roomToken = frame.string(Field.TOKEN);
+        if (roomToken != null && access.requiresGrant()) {
+            await(gateway.authenticator().authorizeRoom(roomToken, connection.user(), room), (right, rejected) -> {
+                if (rejected != null) {
+                    String why = rejected instanceof AuthenticationException ? rejected.getMessage() : "rejected";
+                    forbidden(id, "room token for " + Names.quote(room) + " not accepted: " + why);
+                } else {
+                    join(id, room, access.roomTokenGrant(principal, room, right), frame.since());
+                }
+            });
+            return;
+        }
+        Grant grant = access.claimGrant(principal, room);
+        if (grant == null) {
+            forbidden(id, "no grant for room " + Names.quote(room));
+            return;
+        }
+        join(id, room, grant, frame.since());
+    }
+
+    private void join(RawJson id, String room, Grant grant, Position since) {
+        await(gateway.router().join(connection, room, grant, since), (joined, error) -> {
             if (error != null) {
                 failed(id, error, "join");
-            } else if (joined) {
-                write(OutboundType.ACK, ServerFrames.ack(ctx.alloc(), id, -1, null));
+                return;
+            }
+            if (!joined.joined()) {
+                return;
+            }
+            if (since != null) {
+                metrics.recovery(true, Boolean.TRUE.equals(joined.recovered()));
+            }
+            replay(joined.replay());
+            write(OutboundType.ACK, ServerFrames.joinAck(ctx.alloc(), id, joined.position(), joined.events(),
+                    joined.recovered()));
+            if (joined.afterAck() != null) {
+                joined.afterAck().run();
             }
         });
     }
@@ -333,13 +482,13 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         if (room == null) {
             return;
         }
-        await(gateway.router().leave(connection, room), (left, error) -> {
+        await(gateway.router().leave(connection, room, LeaveReason.LEAVE), (left, error) -> {
             if (error != null) {
                 failed(id, error, "leave");
             } else if (left) {
                 write(OutboundType.ACK, ServerFrames.ack(ctx.alloc(), id, -1, null));
             } else {
-                replyError(id, ErrorCode.NOT_IN_ROOM, "not a member of room '" + room + "'");
+                replyError(id, ErrorCode.NOT_IN_ROOM, "not a member of room " + Names.quote(room));
             }
         });
     }
@@ -350,23 +499,32 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         if (room == null) {
             return;
         }
+        if (frame.hasWrongType(Field.EPHEMERAL)) {
+            malformed(id, ErrorCode.BAD_REQUEST, frame.problem(Field.EPHEMERAL));
+            return;
+        }
         RawJson body = frame.body();
         if (body == null) {
             malformed(id, ErrorCode.BAD_REQUEST, "missing field 'body'");
             return;
         }
-        if (!connection.inRoom(room)) {
-            replyError(id, ErrorCode.NOT_IN_ROOM, "join room '" + room + "' before publishing to it");
+        Connection.Membership m = connection.membership(room);
+        if (m == null) {
+            replyError(id, ErrorCode.NOT_IN_ROOM, "join room " + Names.quote(room) + " before publishing to it");
+            return;
+        }
+        if (!gateway.access().mayPublish(m.grant())) {
+            forbidden(id, "no publish right in room " + Names.quote(room) + " (read-only grant)");
             return;
         }
         String mid = gateway.messageIds().next();
-        ByteBuf message = ServerFrames.message(ctx.alloc(), mid, connection.user(), null, room, body,
-                System.currentTimeMillis());
-        await(gateway.router().publish(room, message, connection), (recipients, error) -> {
+        ByteBuf message = ServerFrames.openMessage(ctx.alloc(), mid, connection.user(), null, room, body,
+                gateway.clock().getAsLong());
+        await(gateway.router().publish(room, message, connection, frame.ephemeral()), (delivery, error) -> {
             if (error != null) {
                 failed(id, error, "publish");
             } else {
-                write(OutboundType.ACK, ServerFrames.ack(ctx.alloc(), id, recipients, mid));
+                write(OutboundType.ACK, ServerFrames.ack(ctx.alloc(), id, delivery.recipients(), mid));
             }
         });
     }
@@ -378,6 +536,22 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
             malformed(id, ErrorCode.BAD_REQUEST, frame.problem(Field.ROOM));
             return;
         }
+        if (room == null) {
+            if (!gateway.access().globalPresence()) {
+                forbidden(id, "presence of the whole gateway is off here (global-presence=off); ask for a room");
+                return;
+            }
+        } else {
+            String problem = Names.roomProblem(room);
+            if (problem != null) {
+                malformed(id, ErrorCode.BAD_REQUEST, "field 'room' " + Names.quote(room) + ": " + problem);
+                return;
+            }
+            if (!mayRead(room)) {
+                forbidden(id, "no grant to see room " + Names.quote(room));
+                return;
+            }
+        }
         await(gateway.router().presence(room, config.maxPresenceUsers()), (Presence p, Throwable error) -> {
             if (error != null) {
                 failed(id, error, "presence");
@@ -385,6 +559,46 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
                 write(OutboundType.PRESENCE, ServerFrames.presence(ctx.alloc(), id, room, p.users(), p.truncated()));
             }
         });
+    }
+
+    private void history(ClientFrame frame) {
+        RawJson id = frame.id();
+        String room = room(frame);
+        if (room == null) {
+            return;
+        }
+        Field wrong = frame.firstWrongType(Field.SINCE, Field.LIMIT);
+        if (wrong != null) {
+            malformed(id, ErrorCode.BAD_REQUEST, frame.problem(wrong));
+            return;
+        }
+        if (!mayRead(room)) {
+            forbidden(id, "no grant to read room " + Names.quote(room));
+            return;
+        }
+        if (!config.isHistoryEnabled()) {
+            replyError(id, ErrorCode.UNSUPPORTED, "room history is off on this gateway (history-size=0)");
+            return;
+        }
+        int limit = frame.limit() < 0 ? config.historySize() : (int) Math.min(frame.limit(), config.historySize());
+        Position since = frame.since();
+        await(gateway.history().read(room, since, limit), (page, error) -> {
+            if (error != null) {
+                failed(id, error, "history");
+            } else {
+                write(OutboundType.HISTORY, ServerFrames.history(ctx.alloc(), id, room, page.position(),
+                        page.messages(), since == null ? null : page.recovered()));
+            }
+        });
+    }
+
+    private boolean mayRead(String room) {
+        Connection.Membership m = connection.membership(room);
+        return gateway.access().mayRead(principal, m == null ? null : m.grant(), room);
+    }
+
+    private void forbidden(RawJson id, String message) {
+        replyError(id, ErrorCode.FORBIDDEN, message);
     }
 
     /** The frame's valid room name, or {@code null} after answering {@code bad_request}. */
@@ -396,7 +610,7 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         }
         String problem = Names.roomProblem(room);
         if (problem != null) {
-            malformed(frame.id(), ErrorCode.BAD_REQUEST, problem);
+            malformed(frame.id(), ErrorCode.BAD_REQUEST, "field 'room' " + Names.quote(room) + ": " + problem);
             return null;
         }
         return room;

@@ -1,5 +1,7 @@
 package io.chatgateway.protocol;
 
+import io.chatgateway.history.Position;
+
 /**
  * One frame received from a client, already parsed: either a valid frame with a known {@link #type()}, or an
  * invalid one that carries the {@link #error()} to answer it with.
@@ -16,26 +18,33 @@ public final class ClientFrame {
     private final String to;
     private final String room;
     private final RawJson body;
+    private final Position since;
+    private final long limit;
+    private final boolean ephemeral;
     private final int wrongTypes;
     private final ErrorCode error;
     private final String errorMessage;
 
     private ClientFrame(FrameType type, RawJson id, String token, String to, String room, RawJson body,
-                        int wrongTypes, ErrorCode error, String errorMessage) {
+                        Position since, long limit, boolean ephemeral, int wrongTypes, ErrorCode error,
+                        String errorMessage) {
         this.type = type;
         this.id = id;
         this.token = token;
         this.to = to;
         this.room = room;
         this.body = body;
+        this.since = since;
+        this.limit = limit;
+        this.ephemeral = ephemeral;
         this.wrongTypes = wrongTypes;
         this.error = error;
         this.errorMessage = errorMessage;
     }
 
     static ClientFrame valid(FrameType type, RawJson id, String token, String to, String room, RawJson body,
-                             int wrongTypes) {
-        return new ClientFrame(type, id, token, to, room, body, wrongTypes, null, null);
+                             Position since, long limit, boolean ephemeral, int wrongTypes) {
+        return new ClientFrame(type, id, token, to, room, body, since, limit, ephemeral, wrongTypes, null, null);
     }
 
     /**
@@ -44,7 +53,7 @@ public final class ClientFrame {
      * @param id the frame's {@code id} when the frame was valid JSON and had one, else {@code null}
      */
     public static ClientFrame invalid(ErrorCode error, String message, RawJson id) {
-        return new ClientFrame(null, id, null, null, null, null, 0, error, message);
+        return new ClientFrame(null, id, null, null, null, null, null, -1, false, 0, error, message);
     }
 
     /** {@code true} when the frame has a known type; otherwise {@link #error()} says why not. */
@@ -67,6 +76,31 @@ public final class ClientFrame {
         return body;
     }
 
+    /** {@code since}, or {@code null} when absent or malformed (see {@link #hasWrongType(Field)}). */
+    public Position since() {
+        return since;
+    }
+
+    /** {@code limit}, or {@code -1} when absent or malformed. */
+    public long limit() {
+        return limit;
+    }
+
+    /** {@code true} when the frame says {@code "ephemeral": true}. */
+    public boolean ephemeral() {
+        return ephemeral;
+    }
+
+    /** The first of these fields that was present with the wrong JSON type, or {@code null}. */
+    public Field firstWrongType(Field... fields) {
+        for (Field f : fields) {
+            if (hasWrongType(f)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
     /** The value of a string field, or {@code null} when it is missing or not a string. */
     public String string(Field field) {
         switch (field) {
@@ -84,9 +118,19 @@ public final class ClientFrame {
 
     /** A message for a field that {@link #string(Field)} or {@link #body()} could not supply. */
     public String problem(Field field) {
-        return hasWrongType(field)
-                ? "field '" + field.wireName() + "' must be a string"
-                : "missing field '" + field.wireName() + "'";
+        if (!hasWrongType(field)) {
+            return "missing field '" + field.wireName() + "'";
+        }
+        switch (field) {
+            case SINCE:
+                return "field 'since' must be {\"epoch\": string, \"offset\": integer >= 0}";
+            case LIMIT:
+                return "field 'limit' must be an integer >= 0";
+            case EPHEMERAL:
+                return "field 'ephemeral' must be true or false";
+            default:
+                return "field '" + field.wireName() + "' must be a string";
+        }
     }
 
     /** Why the frame is invalid, or {@code null} for a valid frame. */

@@ -1,7 +1,7 @@
 package io.chatgateway.protocol;
 
 /**
- * The error codes of protocol version 1, as they appear in the {@code code} field of an {@code error} frame.
+ * The error codes of protocol version 1.1, as they appear in the {@code code} field of an {@code error} frame.
  */
 public enum ErrorCode {
     /** Not JSON, not an object, or a missing or wrongly typed field. */
@@ -27,7 +27,9 @@ public enum ErrorCode {
     /** In a cluster, the broker cannot be reached; nothing was reported delivered to other nodes. */
     UNAVAILABLE("unavailable"),
     /** A fault of the gateway's own; it is logged. */
-    INTERNAL("internal");
+    INTERNAL("internal"),
+    /** Authenticated, but not allowed: a room without a grant, publish without the right, hidden presence (1.1). */
+    FORBIDDEN("forbidden");
 
     private final String wireName;
 

@@ -9,7 +9,13 @@ public enum Field {
     TOKEN("token"),
     TO("to"),
     ROOM("room"),
-    BODY("body");
+    BODY("body"),
+    /** {@code {"epoch": string, "offset": integer}}: where the client's history or inbox left off (1.1). */
+    SINCE("since"),
+    /** Most messages in a {@code history} answer (1.1). */
+    LIMIT("limit"),
+    /** {@code true}: deliver, but do not keep in history (1.1). */
+    EPHEMERAL("ephemeral");
 
     private final String wireName;
 
@@ -30,6 +36,9 @@ public enum Field {
             case "to": return TO;
             case "room": return ROOM;
             case "body": return BODY;
+            case "since": return SINCE;
+            case "limit": return LIMIT;
+            case "ephemeral": return EPHEMERAL;
             default: return null;
         }
     }

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 
+import io.chatgateway.history.Position;
+
 import java.io.IOException;
 
 /**
@@ -61,6 +63,9 @@ public final class FrameParser {
         String to = null;
         String room = null;
         RawJson body = null;
+        Position since = null;
+        long limit = -1;
+        boolean ephemeral = false;
         int wrong = 0;
         try (JsonParser p = factory.createParser(data)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -97,6 +102,20 @@ public final class FrameParser {
                         break;
                     case BODY:
                         body = rawValue(p, data);
+                        break;
+                    case SINCE:
+                        // Optional fields sent as null count as absent, as client libraries often send them.
+                        since = value == JsonToken.START_OBJECT ? position(p) : null;
+                        wrong = mark(wrong, field, since != null || skipNull(p, value));
+                        break;
+                    case LIMIT:
+                        limit = value == JsonToken.VALUE_NUMBER_INT
+                                && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER ? p.getLongValue() : -1;
+                        wrong = mark(wrong, field, limit >= 0 || skipNull(p, value));
+                        break;
+                    case EPHEMERAL:
+                        ephemeral = value == JsonToken.VALUE_TRUE;
+                        wrong = mark(wrong, field, value.isBoolean() || skipNull(p, value));
                         break;
                     default:
                         String s = null;
@@ -144,7 +163,37 @@ public final class FrameParser {
         if (frameType == null) {
             return ClientFrame.invalid(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + shorten(type) + "'", id);
         }
-        return ClientFrame.valid(frameType, id, token, to, room, body, wrong);
+        return ClientFrame.valid(frameType, id, token, to, room, body, since, limit, ephemeral, wrong);
+    }
+
+    /**
+     * Reads {@code {"epoch": string, "offset": integer >= 0}} (other members ignored), positioned on its start;
+     * returns {@code null} when it is not that shape, with the parser past the object either way.
+     */
+    private static Position position(JsonParser p) throws IOException {
+        String epoch = null;
+        long offset = -1;
+        boolean bad = false;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (name.equals("epoch") && v == JsonToken.VALUE_STRING) {
+                epoch = p.getText();
+            } else if (name.equals("offset") && v == JsonToken.VALUE_NUMBER_INT
+                    && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER && p.getLongValue() >= 0) {
+                offset = p.getLongValue();
+            } else {
+                if (name.equals("epoch") || name.equals("offset")) {
+                    bad = true;
+                }
+                p.skipChildren();
+            }
+        }
+        if (bad || epoch == null || offset < 0 || epoch.isEmpty() || epoch.length() > Position.MAX_EPOCH_LENGTH) {
+            return null;
+        }
+        return new Position(epoch, offset);
     }
 
     private static RawJson rawValue(JsonParser p, byte[] data) throws IOException {
@@ -157,6 +206,18 @@ public final class FrameParser {
         }
         int end = (int) p.currentLocation().getByteOffset();
         return RawJson.slice(data, start, end - start);
+    }
+
+    /** Skips a value of the wrong type; {@code true} when it was JSON null (an absent optional field). */
+    private static boolean skipNull(JsonParser p, JsonToken value) throws IOException {
+        if (value.isStructStart() && p.currentToken() == value) {
+            p.skipChildren();
+        }
+        return value == JsonToken.VALUE_NULL;
+    }
+
+    private static int mark(int wrong, Field f, boolean ok) {
+        return ok ? wrong & ~bit(f) : wrong | bit(f);
     }
 
     private static int bit(Field f) {

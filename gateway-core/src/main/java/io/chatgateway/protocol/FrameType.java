@@ -10,7 +10,11 @@ public enum FrameType {
     JOIN("join"),
     LEAVE("leave"),
     PUBLISH("publish"),
-    PRESENCE("presence");
+    PRESENCE("presence"),
+    /** Replaces the connection's token before it expires (1.1). */
+    REFRESH("refresh"),
+    /** A room's recent messages (1.1). */
+    HISTORY("history");
 
     private static final FrameType[] VALUES = values();
 

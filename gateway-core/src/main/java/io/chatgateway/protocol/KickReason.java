@@ -13,7 +13,9 @@ public enum KickReason {
     /** The connection's outbound buffer stayed above the configured limit. */
     SLOW_CONSUMER("slow_consumer"),
     /** The gateway is shutting down. */
-    SHUTDOWN("shutdown");
+    SHUTDOWN("shutdown"),
+    /** The connection's token expired without a {@code refresh} (1.1). */
+    EXPIRED("expired");
 
     private final String wireName;
 

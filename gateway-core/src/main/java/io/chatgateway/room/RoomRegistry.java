@@ -1,5 +1,6 @@
 package io.chatgateway.room;
 
+import io.chatgateway.policy.Grant;
 import io.chatgateway.session.Connection;
 import io.chatgateway.session.ConnectionState;
 import io.netty.util.concurrent.EventExecutor;
@@ -51,13 +52,16 @@ public final class RoomRegistry {
         this.groupExecutor = groupExecutor;
     }
 
-    /** Adds an authenticated connection to a room. Call on the connection's event loop. */
-    public JoinResult join(Connection c, String roomName) {
+    /**
+     * Adds an authenticated connection to a room under a grant (a member already in it gets the new grant). Call on
+     * the connection's event loop.
+     */
+    public JoinResult join(Connection c, String roomName, Grant grant) {
         ConnectionState state = c.state();
         if (state == ConnectionState.DISCONNECTING || state == ConnectionState.DISCONNECTED) {
             return JoinResult.CLOSED;
         }
-        if (c.inRoom(roomName)) {
+        if (c.regrant(roomName, grant)) {
             return JoinResult.ALREADY_MEMBER;
         }
         int[] userConnections = new int[1];
@@ -67,7 +71,7 @@ public final class RoomRegistry {
             userConnections[0] = r.addUser(c.user());
             return r;
         });
-        c.addRoom(roomName);
+        c.addRoom(roomName, grant);
         return userConnections[0] == 1 ? JoinResult.FIRST_OF_USER : JoinResult.JOINED;
     }
 

@@ -1,5 +1,6 @@
 package io.chatgateway.routing;
 
+import io.chatgateway.history.Position;
 import io.chatgateway.metrics.GatewayMetrics;
 import io.chatgateway.metrics.OutboundType;
 import io.chatgateway.pipeline.SharedFrame;
@@ -13,6 +14,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,18 +62,43 @@ public final class LocalDelivery {
     }
 
     /**
-     * Writes to the user's connections on this node except {@code exclude}; releases {@code frame}.
+     * Writes a direct message to the user's connections on this node except {@code exclude}; releases
+     * {@code frame}.
      *
      * @return connections written to
      */
     public int toUser(String user, ByteBuf frame, Connection exclude) {
+        return toUser(user, frame, exclude, false);
+    }
+
+    /**
+     * Writes a direct message to the user's connections on this node except {@code exclude}; releases
+     * {@code frame}.
+     *
+     * @param sequenced the caller holds the lock that orders the user's messages (its inbox): every write is handed
+     *                  to the recipient's event loop, even the caller's own, so that writes reach each loop in the
+     *                  order of that lock (a write made at once would overtake writes queued before it)
+     * @return connections written to
+     */
+    public int toUser(String user, ByteBuf frame, Connection exclude, boolean sequenced) {
+        return toUser(user, frame, exclude, sequenced, null);
+    }
+
+    /**
+     * Writes a direct message stamped with its place in the user's inbox, as a broker delivers it: each
+     * recipient's {@link Connection#admit recovery gate} decides on its own event loop whether it goes out now,
+     * waits, or is a duplicate of a replay.
+     *
+     * @param stamp the message's epoch and offset, or {@code null} for no gate check
+     */
+    public int toUser(String user, ByteBuf frame, Connection exclude, boolean sequenced, Position stamp) {
         List<Connection> targets = registry.connectionsOf(user);
         if (targets.size() == 1) {
             // The common case: one connection, which gets the frame itself.
             Connection c = targets.get(0);
             if (c != exclude && isRecipient(c)) {
-                c.channel().writeAndFlush(frame).addListener(evictOnFailure);
-                return counted(1);
+                writeOne(c, frame, sequenced, Connection.INBOX, stamp);
+                return counted(OutboundType.MESSAGE, 1);
             }
             frame.release();
             return 0;
@@ -82,29 +109,73 @@ public final class LocalDelivery {
             for (int i = 0; i < targets.size(); i++) {
                 Connection c = targets.get(i);
                 if (c != exclude && isRecipient(c)) {
-                    write(c.channel(), shared);
+                    writeOne(c, shared.retain(), sequenced, Connection.INBOX, stamp);
                     n++;
                 }
             }
-            return counted(n);
+            return counted(OutboundType.MESSAGE, n);
         } finally {
             shared.release();
         }
     }
 
+    /** Writes a frame to one connection, if it is still a recipient; releases {@code frame}. */
+    public boolean toConnection(Connection c, ByteBuf frame, OutboundType type, boolean sequenced) {
+        if (!isRecipient(c)) {
+            frame.release();
+            return false;
+        }
+        writeOne(c, frame, sequenced, null, null);
+        counted(type, 1);
+        return true;
+    }
+
     /**
-     * Writes to the room's members on this node except {@code exclude}; releases {@code frame}.
+     * Opens a connection's recovery gate after its replay and answer were written, writing what waited in it; on
+     * the connection's event loop.
+     */
+    public void releaseGate(Connection c, String stream, Position floor) {
+        c.releaseGate(stream, floor, f -> c.channel().writeAndFlush(f).addListener(evictOnFailure));
+    }
+
+    /**
+     * Writes a room message to the room's members on this node except {@code exclude}; releases {@code frame}.
      *
      * @return connections written to
      */
     public int toRoom(String roomName, ByteBuf frame, Connection exclude) {
+        return toRoom(roomName, frame, exclude, OutboundType.MESSAGE, false);
+    }
+
+    /**
+     * Writes a frame to the room's members on this node except {@code exclude}; releases {@code frame}.
+     *
+     * @param type      what the frame is, for the counters ({@code message}, {@code joined}, {@code left})
+     * @param sequenced the caller holds the lock that orders the room's frames (its history log): see
+     *                  {@link #toUser(String, ByteBuf, Connection, boolean)}
+     * @return connections written to
+     */
+    public int toRoom(String roomName, ByteBuf frame, Connection exclude, OutboundType type, boolean sequenced) {
+        return toRoom(roomName, frame, exclude, type, sequenced, null);
+    }
+
+    /**
+     * Writes a room frame stamped with its place in the room's history, as a broker delivers it: each member's
+     * {@link Connection#admit recovery gate} decides on its own event loop (see
+     * {@link #toUser(String, ByteBuf, Connection, boolean, Position)}).
+     *
+     * @param stamp the message's epoch and offset, or {@code null} for no gate check
+     */
+    public int toRoom(String roomName, ByteBuf frame, Connection exclude, OutboundType type, boolean sequenced,
+                      Position stamp) {
         SharedFrame shared = SharedFrame.of(frame);
         try {
             Room room = rooms.get(roomName);
             if (room == null) {
                 return 0;
             }
-            return counted(writeToGroup(room.members(), shared, exclude == null ? null : exclude.channel(), null));
+            return counted(type, writeToGroup(room.members(), shared, exclude == null ? null : exclude.channel(),
+                    null, sequenced, roomName, stamp));
         } finally {
             shared.release();
         }
@@ -119,7 +190,7 @@ public final class LocalDelivery {
     public int toAll(ByteBuf frame, String excludeUser) {
         SharedFrame shared = SharedFrame.of(frame);
         try {
-            return counted(writeToGroup(everyone, shared, null, excludeUser));
+            return counted(OutboundType.MESSAGE, writeToGroup(everyone, shared, null, excludeUser, false, null, null));
         } finally {
             shared.release();
         }
@@ -130,9 +201,10 @@ public final class LocalDelivery {
      * event loops are gathered per loop and written by one task on each, instead of one task per member (which is
      * what writing to a channel from outside its loop costs): a publish to a room of thousands spread over N loops
      * hands N tasks across threads, not thousands. Order is kept: each loop runs the tasks of one publisher in the
-     * order they were submitted.
+     * order they were submitted. When {@code sequenced}, the caller's own loop gets a task like the others.
      */
-    private int writeToGroup(ChannelGroup group, SharedFrame frame, Channel exclude, String excludeUser) {
+    private int writeToGroup(ChannelGroup group, SharedFrame frame, Channel exclude, String excludeUser,
+                             boolean sequenced, String gate, Position stamp) {
         int n = 0;
         Map<EventLoop, List<Channel>> elsewhere = null;
         for (Channel ch : group) {
@@ -144,8 +216,8 @@ public final class LocalDelivery {
                 continue;
             }
             EventLoop loop = ch.eventLoop();
-            if (loop.inEventLoop()) {
-                write(ch, frame);
+            if (!sequenced && loop.inEventLoop()) {
+                write(ch, frame, gate, stamp);
             } else {
                 if (elsewhere == null) {
                     elsewhere = new IdentityHashMap<>(8);
@@ -162,7 +234,7 @@ public final class LocalDelivery {
                     e.getKey().execute(() -> {
                         try {
                             for (int i = 0; i < channels.size(); i++) {
-                                write(channels.get(i), shared);
+                                write(channels.get(i), shared, gate, stamp);
                             }
                         } finally {
                             shared.release();
@@ -182,14 +254,54 @@ public final class LocalDelivery {
         return c.isAuthenticated() && c.channel().isActive();
     }
 
-    private void write(Channel ch, SharedFrame frame) {
+    /** On the channel's event loop: writes a reference to the frame, unless the member's recovery gate holds it. */
+    private void write(Channel ch, SharedFrame frame, String gate, Position stamp) {
+        if (stamp != null) {
+            Connection c = Connection.of(ch);
+            if (c != null && !c.admit(gate, stamp, frame)) {
+                return;
+            }
+        }
         ch.writeAndFlush(frame.retain()).addListener(evictOnFailure);
     }
 
-    private int counted(int n) {
+    /**
+     * Writes {@code msg} (a ByteBuf or SharedFrame this call owns) to one connection: at once, or from a task on
+     * its loop when the write must keep the caller's lock order ({@code sequenced}) or pass its recovery gate.
+     */
+    private void writeOne(Connection c, Object msg, boolean sequenced, String gate, Position stamp) {
+        Channel ch = c.channel();
+        boolean here = ch.eventLoop().inEventLoop();
+        if (stamp == null && (!sequenced || !here)) {
+            // From another thread, writeAndFlush queues a task on the channel's loop itself.
+            ch.writeAndFlush(msg).addListener(evictOnFailure);
+            return;
+        }
+        Runnable task = () -> {
+            if (stamp != null && !c.admit(gate, stamp, msg)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            ch.writeAndFlush(msg).addListener(evictOnFailure);
+        };
+        if (here && !sequenced) {
+            task.run();
+            return;
+        }
+        try {
+            ch.eventLoop().execute(task);
+        } catch (RejectedExecutionException rejected) {
+            ReferenceCountUtil.release(msg);
+            metrics.writeFailure();
+        }
+    }
+
+    private int counted(OutboundType type, int n) {
         if (n > 0) {
-            metrics.framesOut(OutboundType.MESSAGE, n);
-            metrics.deliveries(n);
+            metrics.framesOut(type, n);
+            if (type == OutboundType.MESSAGE) {
+                metrics.deliveries(n);
+            }
         }
         return n;
     }

@@ -19,6 +19,7 @@ import io.chatgateway.protocol.KickReason;
  * <tr><td>{@link #ADMIN}</td><td>4001</td></tr>
  * <tr><td>{@link #IDLE}</td><td>4002</td></tr>
  * <tr><td>{@link #SLOW_CONSUMER}</td><td>4003</td></tr>
+ * <tr><td>{@link #EXPIRED}</td><td>4004</td></tr>
  * </table>
  */
 public enum CloseReason {
@@ -31,7 +32,8 @@ public enum CloseReason {
     REPLACED(4000, "replaced by a newer session"),
     ADMIN(4001, "disconnected by an operator"),
     IDLE(4002, "idle"),
-    SLOW_CONSUMER(4003, "slow consumer");
+    SLOW_CONSUMER(4003, "slow consumer"),
+    EXPIRED(4004, "token expired");
 
     private final int webSocketCode;
     private final String description;
@@ -59,6 +61,7 @@ public enum CloseReason {
             case IDLE: return IDLE;
             case SLOW_CONSUMER: return SLOW_CONSUMER;
             case SHUTDOWN: return SHUTDOWN;
+            case EXPIRED: return EXPIRED;
             default: throw new IllegalArgumentException(kick.name());
         }
     }

@@ -1,6 +1,8 @@
 package io.chatgateway.session;
 
+import io.chatgateway.history.Position;
 import io.chatgateway.metrics.OutboundType;
+import io.chatgateway.policy.Grant;
 import io.chatgateway.protocol.KickReason;
 import io.chatgateway.protocol.ServerFrames;
 import io.netty.buffer.ByteBuf;
@@ -28,7 +30,7 @@ public final class Connection {
     private static final AttributeKey<Connection> KEY = AttributeKey.valueOf(Connection.class, "connection");
     private static final AtomicReferenceFieldUpdater<Connection, ConnectionState> STATE =
             AtomicReferenceFieldUpdater.newUpdater(Connection.class, ConnectionState.class, "state");
-    private static final String[] NO_ROOMS = new String[0];
+    private static final Membership[] NO_ROOMS = new Membership[0];
     /** How long a kicked connection may take to flush its {@code kicked} frame before it is closed anyway. */
     static final long KICK_FLUSH_TIMEOUT_MILLIS = 1000;
 
@@ -41,12 +43,14 @@ public final class Connection {
     private volatile ConnectionState state = ConnectionState.CONNECTED;
     private volatile String user;
     private volatile CloseReason closeReason;
-    private volatile String[] rooms = NO_ROOMS;
+    private volatile Membership[] rooms = NO_ROOMS;
     private volatile long lastActiveMillis;
     private volatile long bytesIn;
     private volatile long bytesOut;
     private volatile long messagesIn;
     private volatile long messagesOut;
+    /** Recovery gates by room ({@link #INBOX} for the inbox); event loop only, {@code null} when none. */
+    private java.util.Map<String, RecoveryGate> gates;
 
     Connection(ConnectionRegistry registry, Channel channel, String id, Transport transport, long createdAtMillis) {
         this.registry = registry;
@@ -130,23 +134,115 @@ public final class Connection {
 
     /** The rooms this connection has joined, in join order. */
     public List<String> rooms() {
-        String[] r = rooms;
+        Membership[] r = rooms;
+        if (r.length == 0) {
+            return Collections.emptyList();
+        }
+        String[] names = new String[r.length];
+        for (int i = 0; i < r.length; i++) {
+            names[i] = r[i].room;
+        }
+        return Collections.unmodifiableList(Arrays.asList(names));
+    }
+
+    /** The rooms this connection has joined, with how each was granted, in join order. */
+    public List<Membership> memberships() {
+        Membership[] r = rooms;
         return r.length == 0 ? Collections.emptyList() : Collections.unmodifiableList(Arrays.asList(r));
     }
 
     /** {@code true} when this connection has joined {@code room}. */
     public boolean inRoom(String room) {
-        for (String r : rooms) {
-            if (r.equals(room)) {
-                return true;
+        return membership(room) != null;
+    }
+
+    /** How this connection is in {@code room}, or {@code null} when it is not. */
+    public Membership membership(String room) {
+        for (Membership m : rooms) {
+            if (m.room.equals(room)) {
+                return m;
             }
         }
-        return false;
+        return null;
     }
 
     /** Number of rooms joined. */
     public int roomCount() {
         return rooms.length;
+    }
+
+    // ---- recovery gates: the connection's event loop only
+
+    /** The gate key of the user's inbox (never a room name: room names are not empty). */
+    public static final String INBOX = "";
+
+    /**
+     * Closes a gate for a room (or {@link #INBOX}): live frames stamped for it wait until {@link #releaseGate}. For
+     * joins and logins that resume through a broker; see {@link RecoveryGate}.
+     */
+    public void closeGate(String stream) {
+        if (gates == null) {
+            gates = new java.util.HashMap<>(4);
+        }
+        RecoveryGate old = gates.put(stream, new RecoveryGate());
+        if (old != null) {
+            old.discard();
+        }
+    }
+
+    /**
+     * Whether a live frame stamped with its position in {@code stream} may be written now. {@code false} when a
+     * closed gate keeps it (retaining it) or it is a duplicate of what the replay gave.
+     */
+    public boolean admit(String stream, Position stamp, Object frame) {
+        if (gates == null) {
+            return true;
+        }
+        RecoveryGate g = gates.get(stream);
+        if (g == null) {
+            return true;
+        }
+        boolean write = g.admit(stamp, frame);
+        if (g.isSpent() && !g.isClosed()) {
+            gates.remove(stream);
+        }
+        return write;
+    }
+
+    /**
+     * Opens the gate after the replay and the answer were written: what waited above {@code floor} goes out, in
+     * order, through {@code writer} (which takes ownership of each frame).
+     */
+    public void releaseGate(String stream, Position floor, java.util.function.Consumer<Object> writer) {
+        if (gates == null) {
+            return;
+        }
+        RecoveryGate g = gates.get(stream);
+        if (g == null) {
+            return;
+        }
+        g.release(floor, writer);
+        if (g.isSpent()) {
+            gates.remove(stream);
+        }
+    }
+
+    /** Forgets a gate (the room was left), releasing what waits in it. */
+    public void dropGate(String stream) {
+        if (gates != null) {
+            RecoveryGate g = gates.remove(stream);
+            if (g != null) {
+                g.discard();
+            }
+        }
+    }
+
+    /** Releases every gate's frames (the connection closed). */
+    public void dropGates() {
+        if (gates != null) {
+            gates.values().forEach(RecoveryGate::discard);
+            gates = null;
+        }
     }
 
     /** {@code [id user]}, for log lines. */
@@ -239,23 +335,37 @@ public final class Connection {
     }
 
     /** Adds a room to this connection's list; {@code false} when it was already there. */
-    public boolean addRoom(String room) {
+    public boolean addRoom(String room, Grant grant) {
         if (inRoom(room)) {
             return false;
         }
-        String[] r = rooms;
-        String[] n = Arrays.copyOf(r, r.length + 1);
-        n[r.length] = room;
+        Membership[] r = rooms;
+        Membership[] n = Arrays.copyOf(r, r.length + 1);
+        n[r.length] = new Membership(room, grant);
         rooms = n;
         return true;
     }
 
+    /** Replaces the grant of a room this connection is in; {@code false} when it is not in it. */
+    public boolean regrant(String room, Grant grant) {
+        Membership[] r = rooms;
+        for (int i = 0; i < r.length; i++) {
+            if (r[i].room.equals(room)) {
+                Membership[] n = r.clone();
+                n[i] = new Membership(room, grant);
+                rooms = n;
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Removes a room from this connection's list; {@code false} when it was not there. */
     public boolean removeRoom(String room) {
-        String[] r = rooms;
+        Membership[] r = rooms;
         for (int i = 0; i < r.length; i++) {
-            if (r[i].equals(room)) {
-                String[] n = new String[r.length - 1];
+            if (r[i].room.equals(room)) {
+                Membership[] n = new Membership[r.length - 1];
                 System.arraycopy(r, 0, n, 0, i);
                 System.arraycopy(r, i + 1, n, i, r.length - i - 1);
                 rooms = n;
@@ -265,11 +375,15 @@ public final class Connection {
         return false;
     }
 
-    /** Clears and returns the room list (on close). */
+    /** Clears the room list and returns the rooms' names (on close). */
     public String[] clearRooms() {
-        String[] r = rooms;
+        Membership[] r = rooms;
         rooms = NO_ROOMS;
-        return r;
+        String[] names = new String[r.length];
+        for (int i = 0; i < r.length; i++) {
+            names[i] = r[i].room;
+        }
+        return names;
     }
 
     boolean authenticate(String user) {
@@ -280,5 +394,29 @@ public final class Connection {
     /** @return the state before, so that the caller knows whether this call did the removal */
     ConnectionState markDisconnected() {
         return STATE.getAndSet(this, ConnectionState.DISCONNECTED);
+    }
+
+    /** One room this connection is in, and the grant it is in it by. Immutable. */
+    public static final class Membership {
+        private final String room;
+        private final Grant grant;
+
+        Membership(String room, Grant grant) {
+            this.room = room;
+            this.grant = grant;
+        }
+
+        public String room() {
+            return room;
+        }
+
+        public Grant grant() {
+            return grant;
+        }
+
+        @Override
+        public String toString() {
+            return room + "(" + grant.source() + ", " + grant.right() + ")";
+        }
     }
 }

@@ -1,7 +1,8 @@
 package io.chatgateway.auth;
 
-import com.auth0.jwt.JWT;
-import com.auth0.jwt.algorithms.Algorithm;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import io.chatgateway.testing.TestTokens;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
+import java.util.Date;
 import java.util.concurrent.CompletionException;
 import io.chatgateway.protocol.Names;
 
@@ -23,19 +25,13 @@ class JwtAuthenticatorTest {
     private final JwtAuthenticator auth = new JwtAuthenticator(SECRET, Duration.ofSeconds(5),
             Clock.fixed(NOW, ZoneOffset.UTC));
 
-    private static String token(Algorithm alg, String sub, Instant exp) {
-        var b = JWT.create();
-        if (sub != null) {
-            b.withSubject(sub);
-        }
-        if (exp != null) {
-            b.withExpiresAt(exp);
-        }
-        return b.sign(alg);
+    /** An HS256 token under {@code secret}; {@code null} leaves the claim out. */
+    private static String token(String secret, String sub, Instant exp) {
+        return TestTokens.hs256(secret, claims(sub, exp));
     }
 
-    private static Algorithm hs256(String secret) {
-        return Algorithm.HMAC256(secret.getBytes(StandardCharsets.UTF_8));
+    private static JWTClaimsSet claims(String sub, Instant exp) {
+        return new JWTClaimsSet.Builder().subject(sub).expirationTime(exp == null ? null : Date.from(exp)).build();
     }
 
     private String rejected(String token) {
@@ -55,30 +51,32 @@ class JwtAuthenticatorTest {
 
     @Test
     void acceptsValidTokenAndReturnsItsSubject() throws Exception {
-        assertEquals("alice", user(auth, token(hs256(SECRET), "alice", NOW.plusSeconds(60))));
+        assertEquals("alice", user(auth, token(SECRET, "alice", NOW.plusSeconds(60))));
     }
 
     @Test
     void acceptsTokenExpiredWithinTheLeeway() throws Exception {
-        assertEquals("bob", user(auth, token(hs256(SECRET), "bob", NOW.minusSeconds(3))));
+        assertEquals("bob", user(auth, token(SECRET, "bob", NOW.minusSeconds(3))));
     }
 
     @Test
     void rejectsExpiredToken() {
-        assertEquals("token expired", rejected(token(hs256(SECRET), "bob", NOW.minusSeconds(60))));
+        assertEquals("token expired", rejected(token(SECRET, "bob", NOW.minusSeconds(60))));
     }
 
     @Test
     void rejectsBadSignature() {
         assertEquals("bad token signature",
-                rejected(token(hs256("another-secret-that-is-32-bytes-long"), "eve", NOW.plusSeconds(60))));
+                rejected(token("another-secret-that-is-32-bytes-long", "eve", NOW.plusSeconds(60))));
     }
 
     @Test
     void rejectsOtherAlgorithmsEvenWithTheRightSecret() {
-        assertEquals("token algorithm is not HS256",
-                rejected(token(Algorithm.HMAC384(SECRET.getBytes(StandardCharsets.UTF_8)), "eve", NOW.plusSeconds(60))));
-        assertEquals("token algorithm is not HS256", rejected(token(Algorithm.none(), "eve", NOW.plusSeconds(60))));
+        String hs384 = TestTokens.hmacRaw("HmacSHA384", SECRET.getBytes(StandardCharsets.UTF_8),
+                "{\"alg\":\"HS384\",\"typ\":\"JWT\"}", claims("eve", NOW.plusSeconds(60)).toString());
+        assertEquals("token algorithm HS384 is not accepted", rejected(hs384));
+        assertEquals("token algorithm none is not accepted",
+                rejected(new PlainJWT(claims("eve", NOW.plusSeconds(60))).serialize()));
     }
 
     @Test
@@ -87,19 +85,23 @@ class JwtAuthenticatorTest {
         String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
         String payload = b64.encodeToString(("{\"sub\":\"eve\",\"exp\":" + NOW.plusSeconds(60).getEpochSecond() + "}")
                 .getBytes(StandardCharsets.UTF_8));
-        assertEquals("token algorithm is not HS256", rejected(header + "." + payload + "."));
+        assertEquals("token algorithm none is not accepted", rejected(header + "." + payload + "."));
+        // The same with the HS256 signature of the real secret attached: alg decides, not the signature.
+        String signed = token(SECRET, "eve", NOW.plusSeconds(60));
+        assertEquals("token algorithm none is not accepted",
+                rejected(header + "." + payload + "." + signed.substring(signed.lastIndexOf('.') + 1)));
     }
 
     @Test
     void requiresSubAndExp() {
-        assertTrue(rejected(token(hs256(SECRET), null, NOW.plusSeconds(60))).contains("sub"));
-        assertTrue(rejected(token(hs256(SECRET), "alice", null)).contains("exp"));
+        assertTrue(rejected(token(SECRET, null, NOW.plusSeconds(60))).contains("sub"));
+        assertTrue(rejected(token(SECRET, "alice", null)).contains("exp"));
     }
 
     @Test
     void rejectsReservedAndEmptySubjects() {
-        assertTrue(rejected(token(hs256(SECRET), "$server", NOW.plusSeconds(60))).contains("reserved"));
-        assertTrue(rejected(token(hs256(SECRET), "", NOW.plusSeconds(60))).contains("empty"));
+        assertTrue(rejected(token(SECRET, "$server", NOW.plusSeconds(60))).contains("reserved"));
+        assertTrue(rejected(token(SECRET, "", NOW.plusSeconds(60))).contains("empty"));
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.chatgateway.Gateway;
 import io.chatgateway.GatewayConfig;
 import io.chatgateway.auth.DevelopmentAuthenticator;
 import io.chatgateway.protocol.KickReason;
+import io.chatgateway.routing.Delivery;
 import io.chatgateway.routing.LocalRouter;
 import io.chatgateway.routing.Router;
 import io.chatgateway.routing.UnavailableException;
@@ -339,7 +340,7 @@ class ProtocolHandlerTest {
 
     @Test
     void repliesInFrameOrderWhileTheRouterCompletesLater() {
-        List<CompletableFuture<Integer>> held = new ArrayList<>();
+        List<CompletableFuture<Delivery>> held = new ArrayList<>();
         Gateway g = holdingGateway(held);
         EmbeddedPeer a = peer(g);
         a.login("a");
@@ -349,7 +350,7 @@ class ProtocolHandlerTest {
         a.send("{\"type\":\"ping\",\"id\":2}");
         a.expectNothing(); // the ping waits behind the send
         assertFalse(a.channel.config().isAutoRead(), "reading pauses while a frame is pending");
-        held.get(0).complete(1);
+        held.get(0).complete(Delivery.to(1));
         a.channel.runPendingTasks();
         assertEquals(1, a.expect("ack").get("id").asInt());
         assertEquals(2, a.expect("pong").get("id").asInt());
@@ -358,7 +359,7 @@ class ProtocolHandlerTest {
 
     @Test
     void answersUnavailableWhenTheRouterCannotReachTheBroker() {
-        List<CompletableFuture<Integer>> held = new ArrayList<>();
+        List<CompletableFuture<Delivery>> held = new ArrayList<>();
         Gateway g = holdingGateway(held);
         EmbeddedPeer a = peer(g);
         a.login("a");
@@ -386,20 +387,19 @@ class ProtocolHandlerTest {
 
     /** A router whose sendToUser does the local delivery but completes only when the test says so. */
     /** A development-mode gateway whose sends complete only when the test completes them (see holdingSends). */
-    private static Gateway holdingGateway(List<CompletableFuture<Integer>> held) {
+    private static Gateway holdingGateway(List<CompletableFuture<Delivery>> held) {
         return Gateway.builder(GatewayConfig.builder().build())
                 .authenticator(new DevelopmentAuthenticator())
-                .routerFactory((gw, delivery) -> holdingSends(new LocalRouter(gw.connections(), gw.rooms(), delivery),
-                        held))
+                .routerFactory((gw, delivery) -> holdingSends(new LocalRouter(gw, delivery), held))
                 .build();
     }
 
-    private static Router holdingSends(Router delegate, List<CompletableFuture<Integer>> held) {
+    private static Router holdingSends(Router delegate, List<CompletableFuture<Delivery>> held) {
         return (Router) Proxy.newProxyInstance(Router.class.getClassLoader(), new Class<?>[] {Router.class},
                 (proxy, method, args) -> {
                     Object result = method.invoke(delegate, args);
                     if (method.getName().equals("sendToUser")) {
-                        CompletableFuture<Integer> later = new CompletableFuture<>();
+                        CompletableFuture<Delivery> later = new CompletableFuture<>();
                         held.add(later);
                         return later;
                     }

@@ -1,6 +1,7 @@
 package io.chatgateway.room;
 
 import io.chatgateway.metrics.GatewayMetrics;
+import io.chatgateway.policy.Grant;
 import io.chatgateway.session.Connection;
 import io.chatgateway.session.ConnectionRegistry;
 import io.chatgateway.session.SessionMode;
@@ -45,10 +46,10 @@ class RoomRegistryTest {
         Connection a1 = user("a");
         Connection a2 = user("a");
         Connection b = user("b");
-        assertEquals(RoomRegistry.JoinResult.FIRST_OF_USER, rooms.join(a1, "r"));
-        assertEquals(RoomRegistry.JoinResult.JOINED, rooms.join(a2, "r"));
-        assertEquals(RoomRegistry.JoinResult.ALREADY_MEMBER, rooms.join(a2, "r"));
-        assertEquals(RoomRegistry.JoinResult.FIRST_OF_USER, rooms.join(b, "r"));
+        assertEquals(RoomRegistry.JoinResult.FIRST_OF_USER, rooms.join(a1, "r", Grant.OPEN));
+        assertEquals(RoomRegistry.JoinResult.JOINED, rooms.join(a2, "r", Grant.OPEN));
+        assertEquals(RoomRegistry.JoinResult.ALREADY_MEMBER, rooms.join(a2, "r", Grant.OPEN));
+        assertEquals(RoomRegistry.JoinResult.FIRST_OF_USER, rooms.join(b, "r", Grant.OPEN));
         Room r = rooms.get("r");
         assertEquals(Set.of("a", "b"), Set.copyOf(r.users()));
         assertEquals(3, r.connectionCount());
@@ -67,9 +68,9 @@ class RoomRegistryTest {
     void leaveAllReportsTheRoomsWhereTheUserWasLast() {
         Connection a1 = user("a");
         Connection a2 = user("a");
-        rooms.join(a1, "x");
-        rooms.join(a1, "y");
-        rooms.join(a2, "y");
+        rooms.join(a1, "x", Grant.OPEN);
+        rooms.join(a1, "y", Grant.OPEN);
+        rooms.join(a2, "y", Grant.OPEN);
         assertEquals(List.of("x", "y"), a1.rooms());
         assertEquals(List.of("x"), List.copyOf(rooms.leaveAll(a1)));
         assertTrue(a1.rooms().isEmpty());
@@ -81,7 +82,7 @@ class RoomRegistryTest {
     void refusesJoinOfAClosingConnection() {
         Connection a = user("a");
         a.beginClose(io.chatgateway.session.CloseReason.NORMAL);
-        assertEquals(RoomRegistry.JoinResult.CLOSED, rooms.join(a, "r"));
+        assertEquals(RoomRegistry.JoinResult.CLOSED, rooms.join(a, "r", Grant.OPEN));
         assertNull(rooms.get("r"));
     }
 
@@ -91,7 +92,7 @@ class RoomRegistryTest {
         for (int round = 0; round < rounds; round++) {
             List<Connection> devices = List.of(user("u" + round), user("u" + round), user("u" + round), user("u" + round));
             ConcurrentLinkedQueue<Object> results = new ConcurrentLinkedQueue<>();
-            runTogether(devices, c -> results.add(rooms.join(c, "hot")));
+            runTogether(devices, c -> results.add(rooms.join(c, "hot", Grant.OPEN)));
             assertEquals(1, results.stream().filter(r -> r == RoomRegistry.JoinResult.FIRST_OF_USER).count());
             results.clear();
             runTogether(devices, c -> results.add(rooms.leave(c, "hot")));

@@ -1,10 +1,8 @@
 package io.chatgateway.server;
 
 import io.chatgateway.Gateway;
-import io.chatgateway.auth.Authenticator;
-import io.chatgateway.auth.DevelopmentAuthenticator;
-import io.chatgateway.auth.JwtAuthenticator;
 import io.chatgateway.pipeline.NotFoundHttpHandler;
+import io.chatgateway.server.auth.ServerAuthentication;
 import io.chatgateway.server.cluster.ClusterConfig;
 import io.chatgateway.server.cluster.RedisCluster;
 import io.chatgateway.server.config.ServerConfig;
@@ -18,6 +16,7 @@ import io.chatgateway.server.tls.TlsContextReloader;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -28,9 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -51,17 +48,22 @@ import java.util.function.Function;
  * <p>With {@code redis-uri} set the node runs in cluster mode: the engine routes through a {@link RedisCluster},
  * which connects to Redis when the server starts (sharing its event loops) and leaves the cluster when it stops,
  * after the connections were kicked and before the event loops end.
+ *
+ * <p>With {@code jwt-jwks-url} set, the keys are fetched on a thread of their own ({@link ServerAuthentication}):
+ * {@link #start()} waits a few seconds for the first fetch and serves anyway; {@code /readyz} fails (check
+ * {@code jwks}) until a key has been fetched.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
     /** Accept backlog; the kernel caps it at net.core.somaxconn. */
     private static final int BACKLOG = 4096;
-    /** Secrets shorter than this are weak for HS256 (RFC 7518 asks for at least the hash size, 256 bits). */
-    private static final int MIN_SECRET_BYTES = 32;
     /** How long start() waits for the cluster broker before it serves anyway (not ready until the broker is). */
     private static final Duration CLUSTER_START_WAIT = Duration.ofSeconds(5);
+    /** How long start() waits for the first JWKS fetch before it serves anyway (not ready until it succeeds). */
+    private static final Duration JWKS_START_WAIT = Duration.ofSeconds(5);
 
     private final ServerConfig config;
+    private final ServerAuthentication authentication;
     private final Gateway gateway;
     private final NettyTransport transport;
     private final ChannelHandler http;
@@ -73,6 +75,7 @@ public final class GatewayServer implements AutoCloseable {
     private EventLoopGroup group;
     private Channel httpChannel;
     private Channel tcpChannel;
+    private io.netty.util.concurrent.ScheduledFuture<?> sweeper;
     private volatile boolean stopped;
 
     /** A gateway with the full HTTP surface: health, metrics, admin API and web pages ({@link HttpRoutes}). */
@@ -114,9 +117,13 @@ public final class GatewayServer implements AutoCloseable {
         if (tls != null) {
             gatewayBuilder.sslContext(tls::current);
         }
-        this.gateway = gatewayBuilder.authenticator(authenticator(config)).build();
+        // Reads the key files now: a gateway whose keys cannot be used must not start.
+        this.authentication = ServerAuthentication.from(config);
+        this.gateway = gatewayBuilder.authenticator(authentication.authenticator()).build();
         this.readiness = new Readiness(() -> state);
         this.metrics = new ServerMetrics(gateway, readiness);
+        authentication.readinessCheck().ifPresent(readiness::add);
+        authentication.bindTo(metrics.registry());
         if (cluster != null) {
             readiness.add(ReadinessCheck.of("broker", () -> cluster.status().isBrokerAvailable()));
             new ClusterMeterBinder(cluster.status()).bindTo(metrics.registry());
@@ -127,21 +134,11 @@ public final class GatewayServer implements AutoCloseable {
         this.http = Objects.requireNonNull(http.apply(this), "http");
     }
 
-    private static Authenticator authenticator(ServerConfig config) {
-        if (config.isDevelopmentMode()) {
-            return new DevelopmentAuthenticator();
-        }
-        if (config.jwtSecret() == null) {
-            throw new IllegalStateException("public keys and JWKS are not wired yet");
-        }
-        if (config.jwtSecret().getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
-            log.warn("The JWT secret is shorter than {} bytes; HS256 wants at least 256 bits of secret.",
-                    MIN_SECRET_BYTES);
-        }
-        return new JwtAuthenticator(config.jwtSecret(), config.jwtLeeway(), Clock.systemUTC());
-    }
-
-    /** Binds both ports; returns once the gateway accepts connections. */
+    /**
+     * Binds both ports; returns once the gateway accepts connections.
+     *
+     * @throws CannotListenException when either port cannot be bound; nothing is left running then
+     */
     public GatewayServer start() throws InterruptedException {
         log.info("Starting chat gateway, node {} ({})", config.gateway().nodeId(), config);
         log.info("Engine: {}", config.gateway());
@@ -152,11 +149,12 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (config.isDevelopmentMode()) {
             log.warn("**************************************************************************");
-            log.warn("* DEVELOPMENT MODE: no JWT secret is set, so a token is taken as the user *");
-            log.warn("* id and NOTHING IS VERIFIED. Set GATEWAY_JWT_SECRET for production.     *");
+            log.warn("* DEVELOPMENT MODE: no JWT key is configured, so a token is taken as the *");
+            log.warn("* user id and NOTHING IS VERIFIED. Set GATEWAY_JWT_SECRET (or a public   *");
+            log.warn("* key or JWKS: see docs/operations.md) for production.                   *");
             log.warn("**************************************************************************");
         } else {
-            log.info("Authentication: JWT HS256, exp required, leeway {}s", config.jwtLeeway().toSeconds());
+            log.info("Authentication: {}", authentication);
         }
         if (tls != null) {
             log.info("TLS on both ports: {}", tls.describe());
@@ -171,6 +169,7 @@ public final class GatewayServer implements AutoCloseable {
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("gateway-io"),
                 transport.ioHandlerFactory());
         try {
+            authentication.start(JWKS_START_WAIT);
             if (cluster != null) {
                 cluster.start(group, transport.name());
                 // Serve at once when Redis is there; otherwise keep trying in the background (not ready meanwhile).
@@ -178,19 +177,23 @@ public final class GatewayServer implements AutoCloseable {
                     log.warn("Cluster broker not available yet; cross-node operations answer unavailable until it is");
                 }
             }
-            httpChannel = bind(config.httpPort(), gateway.webSocketInitializer(http));
-            tcpChannel = bind(config.tcpPort(), gateway.tcpInitializer());
+            httpChannel = bind(config.httpPort(), "HTTP/WebSocket", gateway.webSocketInitializer(http));
+            tcpChannel = bind(config.tcpPort(), "TCP", gateway.tcpInitializer());
         } catch (InterruptedException | RuntimeException e) {
             if (cluster != null) {
                 cluster.stop();
             }
+            authentication.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            // Nothing ran: a later stop() (Main's shutdown hook) has nothing to drain and nothing to say.
+            group = null;
             throw e;
         }
         metrics.start(group);
         if (tls != null) {
             tls.start(TlsContextReloader.DEFAULT_INTERVAL);
         }
+        sweeper = group.next().scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);
         log.info("Listening: WebSocket {}://{}:{}{}, TCP{} {}:{}", tls != null ? "wss" : "ws", config.bind(),
                 httpPort(), config.gateway().webSocketPath(), tls != null ? " over TLS" : "", config.bind(), tcpPort());
         if (http instanceof HttpRoutes) {
@@ -200,7 +203,9 @@ public final class GatewayServer implements AutoCloseable {
         return this;
     }
 
-    private Channel bind(int port, ChannelInitializer<Channel> initializer) throws InterruptedException {
+    /** @throws CannotListenException when the socket cannot be bound (e.g. the port is in use) */
+    private Channel bind(int port, String listener, ChannelInitializer<Channel> initializer)
+            throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())
@@ -209,7 +214,21 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(initializer);
-        return b.bind(new InetSocketAddress(config.bind(), port)).sync().channel();
+        InetSocketAddress address = new InetSocketAddress(config.bind(), port);
+        ChannelFuture bound = b.bind(address).await();
+        if (!bound.isSuccess()) {
+            throw new CannotListenException(address, listener, bound.cause());
+        }
+        return bound.channel();
+    }
+
+    /** Once a second: the engine's housekeeping (history expiry); a failure is logged, never ends the schedule. */
+    private void sweep() {
+        try {
+            gateway.sweep();
+        } catch (RuntimeException e) {
+            log.warn("Housekeeping failed", e);
+        }
     }
 
     private static Object off(int limit) {
@@ -288,6 +307,7 @@ public final class GatewayServer implements AutoCloseable {
                 tls.close();
             }
             state = Lifecycle.STOPPED;
+            authentication.close();
             metrics.close();
             return;
         }
@@ -301,6 +321,9 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (tcpChannel != null) {
             tcpChannel.close().syncUninterruptibly();
+        }
+        if (sweeper != null) {
+            sweeper.cancel(false);
         }
         CompletableFuture<Void> closed = gateway.shutdown();
         try {
@@ -320,6 +343,7 @@ public final class GatewayServer implements AutoCloseable {
         if (tls != null) {
             tls.close();
         }
+        authentication.close();
         long left = Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime());
         group.shutdownGracefully(0, left, TimeUnit.NANOSECONDS).syncUninterruptibly();
         metrics.close();

@@ -1,5 +1,6 @@
 package io.chatgateway.server;
 
+import io.chatgateway.server.auth.KeyConfigException;
 import io.chatgateway.server.config.ConfigException;
 import io.chatgateway.server.config.ConfigLoader;
 import ch.qos.logback.classic.Level;
@@ -47,6 +48,11 @@ public final class Main {
         GatewayServer server;
         try {
             server = new GatewayServer(loaded.config());
+        } catch (KeyConfigException e) {
+            System.err.println("Invalid configuration:");
+            System.err.println("  - " + e.getMessage());
+            System.exit(2);
+            return;
         } catch (RuntimeException e) {
             // Unusable settings found while building (e.g. TLS files): say what, not a stack trace.
             log.error("Failed to start: {}", e.getMessage(), e);
@@ -62,6 +68,10 @@ public final class Main {
         }, "gateway-shutdown"));
         try {
             server.start();
+        } catch (CannotListenException e) {
+            // A port taken or an address not ours is an operator's matter: the message says it all.
+            log.error(e.getMessage());
+            System.exit(1);
         } catch (Exception e) {
             log.error("Failed to start: {}", e.toString(), e);
             System.exit(1);

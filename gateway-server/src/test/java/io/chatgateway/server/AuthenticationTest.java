@@ -1,13 +1,13 @@
 package io.chatgateway.server;
 
-import com.auth0.jwt.JWT;
-import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jwt.JWTClaimsSet;
 import io.chatgateway.server.config.Setting;
 import io.chatgateway.server.testing.TestClient;
 import io.chatgateway.server.testing.TestServer;
 import io.chatgateway.server.testing.WsClient;
 import io.chatgateway.session.Transport;
+import io.chatgateway.testing.TestTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,7 @@ class AuthenticationTest {
     }
 
     private static String token(String sub, Instant exp) {
-        return JWT.create().withSubject(sub).withExpiresAt(exp).sign(Algorithm.HMAC256(SECRET));
+        return TestTokens.hs256(SECRET, TestTokens.claims(sub, exp).build());
     }
 
     private static String valid(String sub) {
@@ -88,16 +88,17 @@ class AuthenticationTest {
     @ParameterizedTest
     @EnumSource(Transport.class)
     void rejectsBadSignature(Transport transport) {
-        String forged = JWT.create().withSubject("eve").withExpiresAt(Instant.now().plusSeconds(300))
-                .sign(Algorithm.HMAC256("some-other-secret-that-is-long-enough"));
+        String forged = TestTokens.hs256("some-other-secret-that-is-long-enough",
+                TestTokens.claims("eve", Instant.now().plusSeconds(300)).build());
         assertRejectedAndClosed(gateway.connect(transport), forged, transport);
     }
 
     @ParameterizedTest
     @EnumSource(Transport.class)
     void rejectsAnotherAlgorithm(Transport transport) {
-        String hs512 = JWT.create().withSubject("eve").withExpiresAt(Instant.now().plusSeconds(300))
-                .sign(Algorithm.HMAC512(SECRET.getBytes(StandardCharsets.UTF_8)));
+        String hs512 = TestTokens.hmacRaw("HmacSHA512", SECRET.getBytes(StandardCharsets.UTF_8),
+                "{\"alg\":\"HS512\",\"typ\":\"JWT\"}",
+                TestTokens.claims("eve", Instant.now().plusSeconds(300)).build().toString());
         assertRejectedAndClosed(gateway.connect(transport), hs512, transport);
     }
 
@@ -109,7 +110,7 @@ class AuthenticationTest {
 
     @Test
     void rejectsTokenWithoutExpiry() {
-        String noExp = JWT.create().withSubject("forever").sign(Algorithm.HMAC256(SECRET));
+        String noExp = TestTokens.hs256(SECRET, new JWTClaimsSet.Builder().subject("forever").build());
         assertRejectedAndClosed(gateway.connect(Transport.TCP), noExp, Transport.TCP);
     }
 

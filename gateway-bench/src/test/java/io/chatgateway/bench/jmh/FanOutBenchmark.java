@@ -4,6 +4,7 @@ import io.chatgateway.Gateway;
 import io.chatgateway.GatewayConfig;
 import io.chatgateway.auth.DevelopmentAuthenticator;
 import io.chatgateway.pipeline.NotFoundHttpHandler;
+import io.chatgateway.policy.Grant;
 import io.chatgateway.session.Connection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -89,7 +90,7 @@ public class FanOutBenchmark {
                 if (c == null || !c.isAuthenticated()) {
                     throw new IllegalStateException("WebSocket member " + i + " did not authenticate");
                 }
-                gateway.router().join(c, "r");
+                gateway.router().join(c, "r", Grant.OPEN, null);
             }
             channels.add(ch);
         }

@@ -1,5 +1,6 @@
 package io.chatgateway.server.cluster;
 
+import io.chatgateway.history.Position;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -23,6 +24,12 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code K} reason = a, connection ids = b (space-separated): kicks those connections;</li>
  *   <li>{@code D} user = a, reason = b: kicks every connection of the user;</li>
  *   <li>{@code P} a probe the node sends to itself to measure the pub/sub round trip, nanoTime = a.</li>
+ *   <li>{@code S} room = a, b = {@code "offset epoch excludedConnection"}: a room message of a room with history, in
+ *       offset order, to every node with members, the publishing node included;</li>
+ *   <li>{@code I} user = a, b = {@code "offset epoch excludedConnection"}: a direct message of a user with an inbox,
+ *       in inbox order, to every node with a connection of the user, the sending node included;</li>
+ *   <li>{@code M} user = a, b = {@code "Jp room"}, {@code "Jr room"} or {@code "L room"}: server-side membership
+ *       (join with the publish right, join read-only, leave) for the user's connections on the receiving node.</li>
  * </ul>
  */
 final class Envelope {
@@ -32,6 +39,9 @@ final class Envelope {
     static final char KICK = 'K';
     static final char DISCONNECT = 'D';
     static final char PROBE = 'P';
+    static final char ROOM_SEQUENCED = 'S';
+    static final char INBOX = 'I';
+    static final char MEMBERSHIP = 'M';
 
     private static final int FIELDS = 5;
 
@@ -100,6 +110,24 @@ final class Envelope {
 
     private static String string(byte[] bytes, int from, int to) {
         return new String(bytes, from, to - from, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The stamp of an {@code S} or {@code I} envelope: its position in the room's or inbox's history (offset 0 for
+     * an ephemeral message), and the connection it must not reach (empty for none), from {@code b}.
+     */
+    Stamp stamp() {
+        int first = b.indexOf(' ');
+        int second = first < 0 ? -1 : b.indexOf(' ', first + 1);
+        if (second < 0) {
+            throw new IllegalArgumentException("not a stamped envelope: " + b);
+        }
+        long offset = Long.parseLong(b.substring(0, first));
+        return new Stamp(new Position(b.substring(first + 1, second), offset), b.substring(second + 1));
+    }
+
+    /** A stamped envelope's position and excluded connection. */
+    record Stamp(Position position, String excludedConnection) {
     }
 
     /** Number of frame bytes. */

@@ -1,5 +1,11 @@
 package io.chatgateway.server.cluster;
 
+import io.chatgateway.history.Position;
+import io.chatgateway.policy.RoomRight;
+import io.chatgateway.protocol.LeaveReason;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
@@ -43,8 +49,50 @@ final class Op {
         return new Op(announce ? "JOIN" : "JOINQ", utf8(room), utf8(user), utf8(connection), false);
     }
 
-    static Op leave(String room, String user, String connection) {
-        return new Op("LEAVE", utf8(room), utf8(user), utf8(connection), true);
+    static Op leave(String room, String user, String connection, LeaveReason reason) {
+        return new Op("LEAVE", utf8(room), utf8(user), utf8(connection + " " + reason.wireName()), true);
+    }
+
+    /** A room message with history: the open frame is finished in Redis with its offset. */
+    static Op historyPublish(String room, ByteBuf open, boolean ephemeral, String excludeConnection) {
+        return new Op("HPUB", utf8(room), bytes(open), utf8((ephemeral ? "1 " : "0 ") + excludeConnection), false);
+    }
+
+    /** A direct message with an inbox: the open frame is finished in Redis with its offset. */
+    static Op inboxSend(String user, ByteBuf open, boolean ephemeral, String excludeConnection) {
+        return new Op("ISEND", utf8(user), bytes(open), utf8((ephemeral ? "1 " : "0 ") + excludeConnection), false);
+    }
+
+    /**
+     * Reads a room's history: its position and the messages after {@code since} ({@code limit} 0 = all of them)
+     * or, without {@code since}, its latest {@code limit}.
+     */
+    static Op roomRead(String room, Position since, int limit) {
+        return new Op("HREAD", utf8(room), utf8(Integer.toString(limit)), after(since), false);
+    }
+
+    /** Reads a user's inbox, as {@link #roomRead}. */
+    static Op inboxRead(String user, Position since, int limit) {
+        return new Op("IREAD", utf8(user), utf8(Integer.toString(limit)), after(since), false);
+    }
+
+    /** Server-side membership for the user's connections on the other nodes: join with a right, or leave. */
+    static Op membership(String user, String room, RoomRight joinRight) {
+        String op = joinRight == null ? "L" : joinRight == RoomRight.PUBLISH ? "Jp" : "Jr";
+        return new Op("MEMB", utf8(user), utf8(op + " " + room), EMPTY, false);
+    }
+
+    private static byte[] after(Position since) {
+        // Offset first: the epoch is the client's string and may hold anything, a space included.
+        return since == null ? EMPTY : utf8(since.offset() + " " + since.epoch());
+    }
+
+    private static byte[] bytes(ByteBuf buf) {
+        try {
+            return ByteBufUtil.getBytes(buf);
+        } finally {
+            buf.release();
+        }
     }
 
     static Op send(String user, byte[] envelope) {

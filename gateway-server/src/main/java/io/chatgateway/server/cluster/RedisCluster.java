@@ -1,6 +1,7 @@
 package io.chatgateway.server.cluster;
 
 import io.chatgateway.Gateway;
+import io.chatgateway.GatewayConfig;
 import io.chatgateway.GatewayStatistics;
 import io.chatgateway.room.Room;
 import io.chatgateway.routing.UnavailableException;
@@ -84,7 +85,8 @@ public final class RedisCluster {
 
     private final ClusterConfig config;
     private final String nodeId;
-    private final byte[][] commonArgs;
+    /** Cluster name, node id, key ttl, history settings: the first arguments of every script (see common.lua). */
+    private volatile byte[][] commonArgs;
     private final ClusterStatus status;
     private final RoomSubscriptions subscriptions;
     private final String inbox;
@@ -124,9 +126,15 @@ public final class RedisCluster {
         this.nodeId = nodeId;
         this.status = new ClusterStatus(nodeId);
         this.inbox = config.name() + ":in:" + nodeId;
-        this.commonArgs = new byte[][] {utf8(config.name()), utf8(nodeId),
-                utf8(Long.toString(config.keyTtl().toMillis()))};
+        this.commonArgs = commonArgs(GatewayConfig.builder().build());
         this.subscriptions = new RoomSubscriptions(room -> subscribe(roomChannel(room)), this::unsubscribe);
+    }
+
+    private byte[][] commonArgs(GatewayConfig engine) {
+        String history = engine.historySize() + " " + engine.historyTtl().toMillis() + " " + engine.inboxSize() + " "
+                + engine.inboxTtl().toMillis() + " " + engine.roomEventsMaxMembers();
+        return new byte[][] {utf8(config.name()), utf8(nodeId), utf8(Long.toString(config.keyTtl().toMillis())),
+                utf8(history)};
     }
 
     /** The router factory to give {@link Gateway.Builder#routerFactory}. */
@@ -137,6 +145,7 @@ public final class RedisCluster {
                         + " differs from the cluster's " + nodeId);
             }
             gateway = g;
+            commonArgs = commonArgs(g.config());
             router = new ClusterRouter(this, g, delivery);
             return router;
         };

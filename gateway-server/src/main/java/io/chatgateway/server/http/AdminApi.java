@@ -5,11 +5,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatgateway.Gateway;
 import io.chatgateway.GatewayStatistics;
+import io.chatgateway.history.HistoryPage;
+import io.chatgateway.history.Position;
+import io.chatgateway.policy.RoomRight;
 import io.chatgateway.protocol.ErrorCode;
 import io.chatgateway.protocol.KickReason;
 import io.chatgateway.protocol.Names;
 import io.chatgateway.protocol.RawJson;
 import io.chatgateway.room.Room;
+import io.chatgateway.routing.Delivery;
 import io.chatgateway.routing.Presence;
 import io.chatgateway.routing.UnavailableException;
 import io.chatgateway.server.cluster.ClusterStatistics;
@@ -65,6 +69,9 @@ final class AdminApi {
 
     private static final String GET = "GET, HEAD";
     private static final String POST = "POST";
+    private static final String PUT_DELETE = "PUT, DELETE";
+    /** Wrong tokens are logged at INFO, at most one line per this interval with the count in between. */
+    private static final long WRONG_TOKEN_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final AdminToken token;
     private final Gateway gateway;
@@ -74,6 +81,10 @@ final class AdminApi {
     private final int maxBodyBytes;
     private final long startedAtMillis;
     private final RedisCluster cluster;
+    private final AdminTarpit tarpit = new AdminTarpit(System::currentTimeMillis);
+    private final java.util.concurrent.atomic.AtomicLong wrongTokensUnlogged = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong nextWrongTokenLog = new java.util.concurrent.atomic.AtomicLong(
+            System.nanoTime());
 
     AdminApi(String token, Gateway gateway, Readiness readiness, ServerMetrics metrics) {
         this(token, gateway, readiness, metrics, null);
@@ -102,15 +113,51 @@ final class AdminApi {
                         "the admin API needs 'Authorization: Bearer <admin token>'");
                 return;
             case WRONG:
-                log.debug("Admin API: wrong token from {}", ClientAddress.of(ex.ctx().channel()));
-                ex.error(HttpResponseStatus.FORBIDDEN, "forbidden", "the token is not the admin token");
+                refuse(ex);
                 return;
             default:
+                tarpit.success(clientAddress(ex));
                 break;
         }
         List<String> seg = ex.rawPath().length() <= PREFIX.length() ? List.of()
                 : PathSegments.after(ex.rawPath(), PREFIX);
         route(ex, seg);
+    }
+
+    /**
+     * Answers a wrong token with 403: counted, logged (summarised), and later the more wrong tokens the address has
+     * presented lately (the answer is scheduled, never waited for on a thread).
+     */
+    private void refuse(HttpExchange ex) {
+        String address = clientAddress(ex);
+        metrics.adminAuthFailure();
+        logWrongToken(address);
+        long delay = tarpit.miss(address);
+        Runnable answer = () -> ex.error(HttpResponseStatus.FORBIDDEN, "forbidden", "the token is not the admin token");
+        if (delay == 0) {
+            answer.run();
+            return;
+        }
+        ex.suspendReads();
+        ex.ctx().executor().schedule(answer, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void logWrongToken(String address) {
+        long now = System.nanoTime();
+        long next = nextWrongTokenLog.get();
+        if (now - next < 0 || !nextWrongTokenLog.compareAndSet(next, now + WRONG_TOKEN_LOG_INTERVAL_NANOS)) {
+            wrongTokensUnlogged.incrementAndGet();
+            return;
+        }
+        long more = wrongTokensUnlogged.getAndSet(0);
+        log.info("Admin API: wrong token from {}{}", address,
+                more == 0 ? "" : " (" + more + " more wrong tokens since the last report)");
+    }
+
+    private static String clientAddress(HttpExchange ex) {
+        SocketAddress a = ClientAddress.of(ex.ctx().channel());
+        return a instanceof InetSocketAddress && ((InetSocketAddress) a).getAddress() != null
+                ? ((InetSocketAddress) a).getAddress().getHostAddress() : String.valueOf(a);
     }
 
     private void route(HttpExchange ex, List<String> seg) {
@@ -169,6 +216,16 @@ final class AdminApi {
                 if (n == 3 && seg.get(2).equals("messages")) {
                     allow(ex, POST);
                     publish(ex, room(seg.get(1)));
+                    return;
+                }
+                if (n == 3 && seg.get(2).equals("history")) {
+                    allow(ex, GET);
+                    roomHistory(ex, room(seg.get(1)));
+                    return;
+                }
+                if (n == 4 && seg.get(2).equals("members")) {
+                    allow(ex, PUT_DELETE);
+                    members(ex, room(seg.get(1)), user(seg.get(3)));
                     return;
                 }
                 break;
@@ -317,7 +374,76 @@ final class AdminApi {
     private void sendToUser(HttpExchange ex, String user) {
         RawJson body = messageBody(ex);
         log.info("Admin API: message to user {} from {}", user, ClientAddress.of(ex.ctx().channel()));
-        reply(ex, gateway.sendToUser(user, body), (Integer recipients) -> recipients(recipients));
+        reply(ex, gateway.sendToUser(user, body), (Delivery d) -> {
+            ObjectNode doc = recipients(d.recipients());
+            doc.put("stored", d.stored());
+            return doc;
+        });
+    }
+
+    /** {@code PUT}: the user's connections join the room (server grant); {@code DELETE}: they leave it. */
+    private void members(HttpExchange ex, String room, String user) {
+        boolean add = HttpMethod.PUT.equals(ex.method());
+        CompletionStage<Integer> done;
+        if (add) {
+            RoomRight right = RoomRight.PUBLISH;
+            if (ex.body().length > 0) {
+                JsonNode readonly = requestObject(ex).get("readonly");
+                if (readonly != null && !readonly.isNull()) {
+                    if (!readonly.isBoolean()) {
+                        throw HttpProblem.badRequest("readonly: expected true or false");
+                    }
+                    right = readonly.asBoolean() ? RoomRight.READ : RoomRight.PUBLISH;
+                }
+            }
+            log.info("Admin API: add user {} to room {} ({}) from {}", user, room, right,
+                    ClientAddress.of(ex.ctx().channel()));
+            done = gateway.addMember(user, room, right);
+        } else {
+            log.info("Admin API: remove user {} from room {} from {}", user, room, ClientAddress.of(ex.ctx().channel()));
+            done = gateway.removeMember(user, room);
+        }
+        reply(ex, done, (Integer n) -> {
+            ObjectNode doc = Json.object();
+            doc.put("room", room);
+            doc.put("user", user);
+            doc.put("connections", n);
+            return doc;
+        });
+    }
+
+    /** A room's history, as the {@code history} frame gives it; {@code epoch} and {@code offset} for since. */
+    private void roomHistory(HttpExchange ex, String room) {
+        // As the history frame does: any limit is accepted, and at most history-size messages are held anyway.
+        int max = Math.max(1, gateway.config().historySize());
+        int limit = Math.min(max, intParam(ex, "limit", max, 0, 1_000_000));
+        String epoch = ex.param("epoch");
+        String offset = ex.param("offset");
+        Position since = null;
+        if (epoch != null || offset != null) {
+            if (epoch == null || offset == null || epoch.isEmpty() || epoch.length() > Position.MAX_EPOCH_LENGTH) {
+                throw HttpProblem.badRequest("epoch and offset go together (since: the last message seen)");
+            }
+            since = new Position(epoch, longParam(ex, "offset"));
+        }
+        if (!gateway.config().isHistoryEnabled()) {
+            throw HttpProblem.notFound("room history is off on this gateway (history-size=0)");
+        }
+        Position asked = since;
+        reply(ex, gateway.roomHistory(room, since, limit), (HistoryPage page) -> {
+            ObjectNode doc = Json.object();
+            doc.put("room", room);
+            doc.put("epoch", page.position().epoch());
+            doc.put("offset", page.position().offset());
+            if (asked != null) {
+                doc.put("recovered", Boolean.TRUE.equals(page.recovered()));
+            }
+            ArrayNode messages = doc.putArray("messages");
+            for (byte[] m : page.messages()) {
+                messages.add(json.parse(m));
+            }
+            return doc;
+        });
     }
 
     private void disconnect(HttpExchange ex, String user) {
@@ -389,7 +515,7 @@ final class AdminApi {
     private void publish(HttpExchange ex, String room) {
         RawJson body = messageBody(ex);
         log.info("Admin API: message to room {} from {}", room, ClientAddress.of(ex.ctx().channel()));
-        reply(ex, gateway.publishToRoom(room, body), (Integer recipients) -> recipients(recipients));
+        reply(ex, gateway.publishToRoom(room, body), (Delivery d) -> recipients(d.recipients()));
     }
 
     private void broadcast(HttpExchange ex) {
@@ -477,7 +603,9 @@ final class AdminApi {
 
     private static void allow(HttpExchange ex, String allowed) {
         HttpMethod m = ex.method();
-        boolean ok = GET.equals(allowed) ? ex.isGetOrHead() : HttpMethod.POST.equals(m);
+        boolean ok = GET.equals(allowed) ? ex.isGetOrHead()
+                : PUT_DELETE.equals(allowed) ? HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m)
+                : HttpMethod.POST.equals(m);
         if (!ok) {
             throw HttpProblem.methodNotAllowed(allowed);
         }
@@ -550,6 +678,19 @@ final class AdminApi {
             // reported below
         }
         throw HttpProblem.badRequest(name + ": " + v + " (expected: an integer from " + min + " to " + max + ")");
+    }
+
+    private static long longParam(HttpExchange ex, String name) {
+        String v = ex.param(name);
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException | NullPointerException e) {
+            // reported below
+        }
+        throw HttpProblem.badRequest(name + ": " + v + " (expected: an integer >= 0)");
     }
 
     private static String address(SocketAddress a) {

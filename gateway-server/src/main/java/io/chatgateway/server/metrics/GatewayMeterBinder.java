@@ -11,6 +11,7 @@ import io.chatgateway.protocol.FrameType;
 import io.chatgateway.protocol.KickReason;
 import io.chatgateway.session.ConnectionRegistry;
 import io.chatgateway.session.Transport;
+import io.chatgateway.history.History;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -117,6 +118,35 @@ public final class GatewayMeterBinder implements MeterBinder {
         counter(registry, "gateway.evictions", "Connections closed because a write to them failed", m,
                 GatewayMetrics::evictions);
         counter(registry, "gateway.auth.failures", "Tokens rejected", m, GatewayMetrics::authFailures);
+
+        for (boolean room : new boolean[] {true, false}) {
+            for (boolean recovered : new boolean[] {true, false}) {
+                counter(registry, "gateway.recoveries",
+                        "Resumptions with since (join: room, auth: inbox), by whether everything missed was recovered",
+                        m, x -> x.recoveries(room, recovered), "kind", room ? "room" : "inbox",
+                        "result", recovered ? "recovered" : "failed");
+            }
+        }
+        History history = gateway.history();
+        // A cluster keeps history in Redis: these are then absent (the broker's INFO tells its memory).
+        if (history.stats().bytes() >= 0) {
+            Gauge.builder("gateway.history.memory", history, h -> h.stats().bytes())
+                    .description("Bytes held by room histories and inboxes (frames and bookkeeping), against history-max-bytes")
+                    .baseUnit("bytes")
+                    .register(registry);
+            Gauge.builder("gateway.history.entries", history, h -> h.stats().entries())
+                    .description("Messages held in room histories and inboxes")
+                    .register(registry);
+            FunctionCounter.builder("gateway.history.evictions", history, h -> h.stats().trimmed())
+                    .description("History messages dropped: trimmed (count), expired (age) or evicted (memory budget)")
+                    .tags("reason", "trimmed").register(registry);
+            FunctionCounter.builder("gateway.history.evictions", history, h -> h.stats().expired())
+                    .description("History messages dropped: trimmed (count), expired (age) or evicted (memory budget)")
+                    .tags("reason", "expired").register(registry);
+            FunctionCounter.builder("gateway.history.evictions", history, h -> h.stats().evicted())
+                    .description("History messages dropped: trimmed (count), expired (age) or evicted (memory budget)")
+                    .tags("reason", "budget").register(registry);
+        }
 
         // ---- front door (issue 9): refusals before a connection is a protocol connection, TLS handshakes
         for (RefusalReason r : RefusalReason.values()) {

@@ -2,6 +2,7 @@ package io.chatgateway.server.metrics;
 
 import io.chatgateway.Gateway;
 import io.chatgateway.server.health.Readiness;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -37,11 +38,15 @@ public final class ServerMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final MessageRates rates;
+    private final Counter adminAuthFailures;
     private ScheduledFuture<?> sampler;
 
     public ServerMetrics(Gateway gateway, Readiness readiness) {
         this.rates = new MessageRates(gateway.metrics(), gateway.connections(), MessageRates.DEFAULT_CAPACITY);
         new GatewayMeterBinder(gateway).bindTo(registry);
+        this.adminAuthFailures = Counter.builder("gateway.admin.auth.failures")
+                .description("Admin API requests with a wrong bearer token")
+                .register(registry);
         Gauge.builder("gateway.ready", readiness, r -> r.evaluate().ready() ? 1 : 0)
                 .description("1 when the node should receive traffic (what /readyz answers), else 0")
                 .register(registry);
@@ -73,6 +78,11 @@ public final class ServerMetrics implements AutoCloseable {
     /** The registry; register more meters on it (e.g. the cluster's). Low-cardinality tags only. */
     public MeterRegistry registry() {
         return registry;
+    }
+
+    /** An admin API request presented a wrong token. */
+    public void adminAuthFailure() {
+        adminAuthFailures.increment();
     }
 
     /** The dashboard's message-rate history. */

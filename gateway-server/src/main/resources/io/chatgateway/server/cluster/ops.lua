@@ -1,12 +1,12 @@
--- A batch of registry operations and deliveries, applied in order. ARGV[4] is the batch's deadline (epoch ms):
+-- A batch of registry operations and deliveries, applied in order. ARGV[5] is the batch's deadline (epoch ms):
 -- the sender answered 'unavailable' after it, so a delivery that Redis only gets to later (it was stalled) is
 -- dropped and answered -1 rather than delivered behind the sender's back. Registry operations apply anyway: the
--- sender undoes them in later batches. Then every operation is four arguments: code, a, b, c.
+-- sender undoes them in later batches. From ARGV[6] on, every operation is four arguments: code, a, b, c.
 -- Returns one result per operation.
 local OTHERS = others()
-local EXPIRED = NOW > tonumber(ARGV[4])
+local EXPIRED = NOW > tonumber(ARGV[5])
 
--- REG user conn max: registers a connection; max > 0 applies the session limit across the cluster, kicking the
+-- REG user conn max: registers a connection (and keeps the user's inbox for as long as it is online, see tick.lua); max > 0 applies the session limit across the cluster, kicking the
 -- oldest connections with 'replaced' (remote ones through their node's inbox; local ones are returned).
 local function reg(user, conn, max)
   local ukey = nkey(SELF, 'users')
@@ -26,6 +26,11 @@ local function reg(user, conn, max)
     local info = nkey(SELF, 'info')
     redis.call('HINCRBY', info, 'conns', 1)
     touch(info)
+  end
+  if INBOX_SIZE > 0 then
+    -- The inbox lives as long as the user has a connection anywhere (and the inbox TTL after the last one).
+    meta(ikey(user), ilist(user), ONLINE_INBOX_TTL)
+    redis.call('PEXPIRE', ikey(user), ONLINE_INBOX_TTL)
   end
   local kicks = {}
   if max <= 0 then
@@ -65,25 +70,32 @@ end
 
 -- UNREG user conn: forgets a connection. 1 when it was registered.
 local function unreg(user, conn)
-  if not remove_entry(nkey(SELF, 'users'), user, conn) then
+  local removed, left = remove_entry(nkey(SELF, 'users'), user, conn)
+  if not removed then
     return 0
   end
   local info = nkey(SELF, 'info')
   if redis.call('HINCRBY', info, 'conns', -1) < 0 then
     redis.call('HSET', info, 'conns', 0)
   end
+  if left == 0 and not online_on(OTHERS, user) then
+    inbox_expires(user)
+  end
   return 1
 end
 
--- JOIN room user conn: adds a member connection. 1 when this is the user's first connection in the room on any
--- live node, in which case 'joined' has been published to the other nodes (announce = false: never announce).
+-- JOIN room user conn: adds a member connection. Returns bit 1 (value 1) when this is the user's first connection in
+-- the room on any live node and 'joined' has been published to the other nodes (announce = false: never announce),
+-- and bit 2 (value 2) when the room is within the announcement limit (the join ack's "events").
 local function join(room, user, conn, announce)
   local rk = roomkey(SELF, room)
   local cur = redis.call('HGET', rk, user)
   local list = entries(cur)
+  local events = room_users(OTHERS, room) + redis.call('HLEN', rk) + (cur and 0 or 1) <= EVENTS_MAX
+  local flag = events and 2 or 0
   for _, e in ipairs(list) do
     if e == conn then
-      return 0
+      return flag
     end
   end
   list[#list + 1] = conn
@@ -92,16 +104,23 @@ local function join(room, user, conn, announce)
   local rooms = nkey(SELF, 'rooms')
   redis.call('HINCRBY', rooms, room, 1)
   touch(rooms)
-  if cur or not announce or in_room_on(OTHERS, room, user) then
-    return 0
+  if cur or not announce or not events or in_room_on(OTHERS, room, user) then
+    return flag
   end
   redis.call('PUBLISH', P .. ':room:' .. room, envelope('R', SELF, room, conn, member_event('joined', room, user)))
-  return 1
+  return flag + 1
 end
 
--- LEAVE room user conn: removes a member connection. 1 when it was the user's last connection in the room on any
--- live node, in which case 'left' has been published to the other nodes.
-local function leave(room, user, conn)
+-- LEAVE room user "conn reason": removes a member connection. 1 when it was the user's last connection in the room
+-- on any live node and the room announces, in which case 'left' with the reason has been published to the other
+-- nodes.
+local function leave(room, user, arg)
+  local sp = string.find(arg, ' ', 1, true)
+  local conn, reason = arg, 'leave'
+  if sp then
+    conn, reason = string.sub(arg, 1, sp - 1), string.sub(arg, sp + 1)
+  end
+  local events = room_users(OTHERS, room) + redis.call('HLEN', roomkey(SELF, room)) <= EVENTS_MAX
   local removed, left = remove_entry(roomkey(SELF, room), user, conn)
   if not removed then
     return 0
@@ -110,10 +129,10 @@ local function leave(room, user, conn)
   if redis.call('HINCRBY', rooms, room, -1) <= 0 then
     redis.call('HDEL', rooms, room)
   end
-  if left > 0 or in_room_on(OTHERS, room, user) then
+  if left > 0 or not events or in_room_on(OTHERS, room, user) then
     return 0
   end
-  redis.call('PUBLISH', P .. ':room:' .. room, envelope('R', SELF, room, '', member_event('left', room, user)))
+  redis.call('PUBLISH', P .. ':room:' .. room, envelope('R', SELF, room, '', member_event('left', room, user, reason)))
   return 1
 end
 
@@ -160,14 +179,164 @@ local function all(exclude, payload)
   return count
 end
 
+-- Parses "<flag> <conn>" (conn may be empty).
+local function flag_and_conn(arg)
+  local sp = string.find(arg, ' ', 1, true)
+  return string.sub(arg, 1, sp - 1) == '1', string.sub(arg, sp + 1)
+end
+
+-- Finishes an open message frame (see ServerFrames.openMessage) with its offset.
+local function finish(open, offset)
+  if offset > 0 then
+    return open .. ',"offset":' .. string.format('%d', offset) .. '}'
+  end
+  return open .. '}'
+end
+
+-- HPUB room open "ephemeral exclude": a room message with history: assigns the next offset, keeps the frame and
+-- publishes it (kind S, b = "offset epoch exclude") to every node with members, the caller's own included, so that
+-- all members everywhere get it in offset order. Returns the member connections of all live nodes, less the
+-- excluded sender.
+local function hpub(room, open, arg)
+  local ephemeral, exclude = flag_and_conn(arg)
+  local epoch, offset = meta(hkey(room), hlist(room), ROOM_TTL)
+  if not ephemeral then
+    offset = redis.call('HINCRBY', hkey(room), 'o', 1)
+    local frame = finish(open, offset)
+    append(hlist(room), frame, ROOM_SIZE, ROOM_TTL)
+    redis.call('PEXPIRE', hkey(room), ROOM_TTL)
+    open = frame
+  else
+    offset = 0
+    open = finish(open, 0)
+  end
+  local count = tonumber(redis.call('HGET', nkey(SELF, 'rooms'), room)) or 0
+  for _, n in ipairs(OTHERS) do
+    count = count + (tonumber(redis.call('HGET', nkey(n, 'rooms'), room)) or 0)
+  end
+  if count > 0 then
+    redis.call('PUBLISH', P .. ':room:' .. room,
+      envelope('S', SELF, room, string.format('%d', offset) .. ' ' .. epoch .. ' ' .. exclude, open))
+  end
+  if exclude ~= '' and count > 0 then
+    count = count - 1
+  end
+  return count
+end
+
+-- ISEND user open "ephemeral exclude": a direct message with an inbox: every node holding a connection of the user
+-- (the caller's own included) gets it (kind I, b = "offset epoch exclude") in inbox order, and it is kept unless
+-- ephemeral. Returns { connections it went to, 1 when kept for a user without connections, 1 when lost }.
+local function isend(user, open, arg)
+  local ephemeral, exclude = flag_and_conn(arg)
+  local nodes, count = {}, 0
+  local here = entries(redis.call('HGET', nkey(SELF, 'users'), user))
+  local c = #here
+  for _, e in ipairs(here) do
+    if entry_id(e) == exclude then
+      c = c - 1
+    end
+  end
+  if #here > 0 then
+    nodes[#nodes + 1] = SELF
+  end
+  count = count + c
+  for _, n in ipairs(OTHERS) do
+    local v = redis.call('HGET', nkey(n, 'users'), user)
+    if v then
+      nodes[#nodes + 1] = n
+      count = count + #entries(v)
+    end
+  end
+  local epoch = meta(ikey(user), ilist(user), #nodes > 0 and ONLINE_INBOX_TTL or nil)
+  -- Nobody else to write to and no inbox to keep it in; a send to oneself reaching no other connection is not kept.
+  if count == 0 and (epoch == nil or ephemeral or exclude ~= '') then
+    return { 0, 0, 1 }
+  end
+  local offset = 0
+  local frame
+  if ephemeral then
+    frame = finish(open, 0)
+  else
+    offset = redis.call('HINCRBY', ikey(user), 'o', 1)
+    frame = finish(open, offset)
+    append(ilist(user), frame, INBOX_SIZE, INBOX_TTL)
+  end
+  if count > 0 then
+    local payload = envelope('I', SELF, user, string.format('%d', offset) .. ' ' .. epoch .. ' ' .. exclude, frame)
+    for _, n in ipairs(nodes) do
+      redis.call('PUBLISH', P .. ':in:' .. n, payload)
+    end
+  end
+  return { count, (count == 0 and not ephemeral) and 1 or 0, 0 }
+end
+
+-- HREAD room "limit" "after": a room's epoch, latest offset, recovered (-1 without `after`, else 0/1) and messages;
+-- IREAD user ... the same for an inbox. `after` is "" or "offset epoch"; limit 0 means all (a replay).
+local function hread(key, list, ttl, limit, after, create)
+  local epoch, last = meta(key, list, create and ttl or nil)
+  if epoch == nil then
+    return { '', 0, -1 }
+  end
+  local out = { epoch, last, -1 }
+  if after ~= '' then
+    local sp = string.find(after, ' ', 1, true)
+    local off, e = tonumber(string.sub(after, 1, sp - 1)), string.sub(after, sp + 1)
+    if e ~= epoch or off > last then
+      out[3] = 0
+      return out
+    end
+    if off == last then
+      out[3] = 1
+      return out
+    end
+    local recovered, frames = read(list, last, off, tonumber(limit), ttl)
+    out[3] = recovered
+    for _, f in ipairs(frames) do
+      out[#out + 1] = f
+    end
+    return out
+  end
+  local _, frames = read(list, last, nil, tonumber(limit), ttl)
+  for _, f in ipairs(frames) do
+    out[#out + 1] = f
+  end
+  return out
+end
+
+-- MEMB user "<op> room": server-side membership; op is "J<right>" (join, right r or p) or "L" (leave). Hands it to
+-- every other node holding a connection of the user. Returns those connections.
+local function memb(user, arg)
+  local count = 0
+  local payload = envelope('M', SELF, user, arg, '')
+  for _, n in ipairs(OTHERS) do
+    local v = redis.call('HGET', nkey(n, 'users'), user)
+    if v and redis.call('PUBLISH', P .. ':in:' .. n, payload) > 0 then
+      count = count + #entries(v)
+    end
+  end
+  return count
+end
+
 local results = {}
-local i = 5
+local i = 6
 while i + 3 <= #ARGV do
   local op, a, b, c = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   i = i + 4
   local r
-  if EXPIRED and (op == 'SEND' or op == 'DISC' or op == 'PUB' or op == 'ALL') then
+  if EXPIRED and (op == 'SEND' or op == 'DISC' or op == 'PUB' or op == 'ALL' or op == 'HPUB' or op == 'ISEND'
+      or op == 'MEMB') then
     r = -1
+  elseif op == 'HPUB' then
+    r = hpub(a, b, c)
+  elseif op == 'ISEND' then
+    r = isend(a, b, c)
+  elseif op == 'HREAD' then
+    r = hread(hkey(a), hlist(a), ROOM_TTL, b, c, true)
+  elseif op == 'IREAD' then
+    r = hread(ikey(a), ilist(a), INBOX_TTL, b, c, false)
+  elseif op == 'MEMB' then
+    r = memb(a, b)
   elseif op == 'SEND' or op == 'DISC' then
     r = send(a, b)
   elseif op == 'PUB' then

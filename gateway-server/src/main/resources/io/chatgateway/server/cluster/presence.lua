@@ -1,6 +1,6 @@
--- ARGV[4] = room ('' for every online user), ARGV[5] = limit.
+-- ARGV[5] = room ('' for every online user), ARGV[6] = limit.
 -- Returns { users on the other live nodes (at most limit, each once), 1 when there are more }.
-local room, limit = ARGV[4], tonumber(ARGV[5])
+local room, limit = ARGV[5], tonumber(ARGV[6])
 local seen, out, more = {}, {}, 0
 for _, n in ipairs(others()) do
   local key = nkey(n, 'users')

@@ -1,8 +1,8 @@
--- ARGV[4] = 'depart': the caller leaves the cluster; 'restart': the caller starts and finds keys of an earlier
+-- ARGV[5] = 'depart': the caller leaves the cluster; 'restart': the caller starts and finds keys of an earlier
 -- run under its node id (it was restarted within its lease). Both announce 'left' for every membership still
 -- recorded that no other live node has. Anything else: the caller drops its keys quietly before it registers its
 -- state anew (its memberships did not end).
-local mode = ARGV[4]
+local mode = ARGV[5]
 if mode == 'depart' then
   redis.call('ZREM', P .. ':nodes', SELF)
   drop_node(SELF, false)

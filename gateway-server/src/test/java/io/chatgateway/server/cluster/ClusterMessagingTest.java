@@ -279,13 +279,13 @@ class ClusterMessagingTest {
         var engine = a.server().gateway();
 
         assertEquals(1, engine.sendToUser("admin-bob", RawJson.trusted("\"direct\"")).toCompletableFuture()
-                .get(5, TimeUnit.SECONDS));
+                .get(5, TimeUnit.SECONDS).recipients());
         JsonNode m = bob.expect("message");
         assertEquals("$server", m.get("from").asText());
         assertEquals("direct", m.get("body").asText());
 
         assertEquals(1, engine.publishToRoom("admin-room", RawJson.trusted("\"to room\"")).toCompletableFuture()
-                .get(5, TimeUnit.SECONDS));
+                .get(5, TimeUnit.SECONDS).recipients());
         assertEquals("to room", bob.expect("message").get("body").asText());
 
         int reached = engine.broadcast(RawJson.trusted("\"everyone\""), "admin-alice").toCompletableFuture()

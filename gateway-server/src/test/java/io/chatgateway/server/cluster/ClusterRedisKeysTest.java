@@ -1,5 +1,6 @@
 package io.chatgateway.server.cluster;
 
+import io.chatgateway.server.config.Setting;
 import io.chatgateway.server.testing.TestClient;
 import io.chatgateway.server.testing.TestServer;
 import io.chatgateway.session.Transport;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -28,8 +30,10 @@ class ClusterRedisKeysTest {
     @Test
     void everyKeyExpiresAndNoneIsLeftWhenClientsAndNodesLeave() throws Exception {
         redis = RedisServer.start();
-        a = ClusterFixture.node(redis, "keysA");
-        b = ClusterFixture.node(redis, "keysB");
+        // Histories and inboxes outlive their clients (that is what recovery needs), for seconds here.
+        Map<Setting, String> history = Map.of(Setting.HISTORY_TTL_SECONDS, "3", Setting.INBOX_TTL_SECONDS, "2");
+        a = ClusterFixture.node(redis, "keysA", history);
+        b = ClusterFixture.node(redis, "keysB", history);
         Set<String> idle = Set.of("gw:nodes", "gw:clock", "gw:n:keysA:info", "gw:n:keysB:info");
 
         List<TestClient> clients = new ArrayList<>();
@@ -47,6 +51,7 @@ class ClusterRedisKeysTest {
 
         List<String> busy = redis.keys();
         assertTrue(busy.contains("gw:n:keysA:users") && busy.contains("gw:n:keysB:room:keys-everyone"), "" + busy);
+        assertTrue(busy.contains("gw:hl:keys-everyone") && busy.contains("gw:i:keys-user-0"), "history kept: " + busy);
         for (String key : busy) {
             long ttl = redis.pttl(key);
             assertTrue(ttl > 0, key + " has no expiry (pttl " + ttl + ")");
@@ -55,17 +60,30 @@ class ClusterRedisKeysTest {
         for (TestClient c : clients) {
             c.close();
         }
-        TestServer.await("only the nodes' own keys remain", () -> {
+        TestServer.await("only the nodes' own keys and the histories remain", () -> {
             Set<String> keys = new TreeSet<>(redis.keys());
             keys.remove("gw:seq");
+            keys.removeIf(ClusterRedisKeysTest::isHistory);
             return keys.equals(idle);
         });
+        for (String key : redis.keys()) {
+            if (isHistory(key) && key.startsWith("gw:i")) {
+                long ttl = redis.pttl(key);
+                assertTrue(ttl > 0 && ttl <= 2000, key + " outlives its user's last connection by the inbox TTL: " + ttl);
+            }
+        }
 
         a.close();
         a = null;
         TestServer.await("node A's keys are gone", () -> redis.keys().stream().noneMatch(k -> k.contains("keysA")));
         b.close();
         b = null;
-        assertEquals(List.of(), redis.keys(), "nothing left after the last node");
+        assertTrue(redis.keys().stream().allMatch(ClusterRedisKeysTest::isHistory), "only history after the last node");
+        TestServer.await("the histories expire too", () -> redis.keys().isEmpty());
+    }
+
+    private static boolean isHistory(String key) {
+        return key.startsWith("gw:h:") || key.startsWith("gw:hl:") || key.startsWith("gw:i:") || key.startsWith("gw:il:")
+                || key.equals("gw:epochs");
     }
 }

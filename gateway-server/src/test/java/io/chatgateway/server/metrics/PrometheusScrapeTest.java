@@ -110,8 +110,9 @@ class PrometheusScrapeTest {
         assertEquals(1, value("gateway_errors", "gateway_errors_total", "code", "user_offline"));
         assertEquals(1, value("gateway_errors", "gateway_errors_total", "code", "bad_request"));
         assertEquals(1, value("gateway_errors", "gateway_errors_total", "code", "unauthenticated"));
-        assertEquals(3, value("gateway_deliveries", "gateway_deliveries_total"),
-                "the direct message, the room message and the joined announcement");
+        assertEquals(2, value("gateway_deliveries", "gateway_deliveries_total"),
+                "the direct message and the room message (announcements are frames, not deliveries)");
+        assertEquals(1, value("gateway_frames_out", "gateway_frames_out_total", "type", "joined"));
         assertEquals(2, value("gateway_connections_opened", "gateway_connections_opened_total", "transport", "websocket"));
         assertEquals(0, value("gateway_kicks", "gateway_kicks_total", "reason", "slow_consumer"));
         assertTrue(value("gateway_payload_received_bytes", "gateway_payload_received_bytes_total") > 0);
@@ -138,7 +139,7 @@ class PrometheusScrapeTest {
     void neverLabelsByUserOrRoom() {
         assertFalse(body.contains(USER_A) || body.contains(USER_B) || body.contains(ROOM) || body.contains("nobody-online"),
                 "a user id or room name leaked into the metrics");
-        Set<String> allowed = Set.of("transport", "reason", "code", "type");
+        Set<String> allowed = Set.of("transport", "reason", "code", "type", "kind", "result");
         for (PrometheusText.Family f : families.values()) {
             if (!f.name.startsWith("gateway_")) {
                 continue;

@@ -52,6 +52,11 @@ final class Browser implements AutoCloseable {
     }
 
     static Browser open() {
+        return open(new String[0]);
+    }
+
+    /** A page with extra Chromium switches, e.g. {@code --host-resolver-rules=MAP name 127.0.0.1}. */
+    static Browser open(String... switches) {
         requireInstalled();
         Path profile;
         try {
@@ -66,6 +71,7 @@ final class Browser implements AutoCloseable {
                 "--no-first-run", "--disable-extensions", "--disable-default-apps",
                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
                 "--window-size=1280,900", "--user-data-dir=" + profile);
+        options.addArguments(switches);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
