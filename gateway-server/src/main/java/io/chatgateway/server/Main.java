@@ -53,6 +53,11 @@ public final class Main {
             System.err.println("  - " + e.getMessage());
             System.exit(2);
             return;
+        } catch (RuntimeException e) {
+            // Unusable settings found while building (e.g. TLS files): say what, not a stack trace.
+            log.error("Failed to start: {}", e.getMessage(), e);
+            System.exit(1);
+            return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();

@@ -21,6 +21,7 @@ import io.chatgateway.server.cluster.RedisCluster;
 import io.chatgateway.server.health.Readiness;
 import io.chatgateway.server.metrics.MessageRates;
 import io.chatgateway.server.metrics.ServerMetrics;
+import io.chatgateway.session.ClientAddress;
 import io.chatgateway.session.Connection;
 import io.chatgateway.session.Transport;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -154,7 +155,7 @@ final class AdminApi {
     }
 
     private static String clientAddress(HttpExchange ex) {
-        SocketAddress a = ex.ctx().channel().remoteAddress();
+        SocketAddress a = ClientAddress.of(ex.ctx().channel());
         return a instanceof InetSocketAddress && ((InetSocketAddress) a).getAddress() != null
                 ? ((InetSocketAddress) a).getAddress().getHostAddress() : String.valueOf(a);
     }
@@ -372,7 +373,7 @@ final class AdminApi {
 
     private void sendToUser(HttpExchange ex, String user) {
         RawJson body = messageBody(ex);
-        log.info("Admin API: message to user {} from {}", user, ex.ctx().channel().remoteAddress());
+        log.info("Admin API: message to user {} from {}", user, ClientAddress.of(ex.ctx().channel()));
         reply(ex, gateway.sendToUser(user, body), (Delivery d) -> {
             ObjectNode doc = recipients(d.recipients());
             doc.put("stored", d.stored());
@@ -396,10 +397,10 @@ final class AdminApi {
                 }
             }
             log.info("Admin API: add user {} to room {} ({}) from {}", user, room, right,
-                    ex.ctx().channel().remoteAddress());
+                    ClientAddress.of(ex.ctx().channel()));
             done = gateway.addMember(user, room, right);
         } else {
-            log.info("Admin API: remove user {} from room {} from {}", user, room, ex.ctx().channel().remoteAddress());
+            log.info("Admin API: remove user {} from room {} from {}", user, room, ClientAddress.of(ex.ctx().channel()));
             done = gateway.removeMember(user, room);
         }
         reply(ex, done, (Integer n) -> {
@@ -446,7 +447,7 @@ final class AdminApi {
     }
 
     private void disconnect(HttpExchange ex, String user) {
-        log.info("Admin API: disconnect user {} from {}", user, ex.ctx().channel().remoteAddress());
+        log.info("Admin API: disconnect user {} from {}", user, ClientAddress.of(ex.ctx().channel()));
         reply(ex, gateway.disconnectUser(user), (Integer kicked) -> {
             ObjectNode doc = Json.object();
             doc.put("user", user);
@@ -513,7 +514,7 @@ final class AdminApi {
 
     private void publish(HttpExchange ex, String room) {
         RawJson body = messageBody(ex);
-        log.info("Admin API: message to room {} from {}", room, ex.ctx().channel().remoteAddress());
+        log.info("Admin API: message to room {} from {}", room, ClientAddress.of(ex.ctx().channel()));
         reply(ex, gateway.publishToRoom(room, body), (Delivery d) -> recipients(d.recipients()));
     }
 
@@ -528,7 +529,7 @@ final class AdminApi {
             }
             excludeUser = user(exclude.asText());
         }
-        log.info("Admin API: broadcast from {}", ex.ctx().channel().remoteAddress());
+        log.info("Admin API: broadcast from {}", ClientAddress.of(ex.ctx().channel()));
         reply(ex, gateway.broadcast(body, excludeUser), (Integer recipients) -> recipients(recipients));
     }
 

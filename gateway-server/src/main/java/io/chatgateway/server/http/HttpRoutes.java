@@ -8,6 +8,7 @@ import io.chatgateway.server.config.Setting;
 import io.chatgateway.server.health.Readiness;
 import io.chatgateway.server.health.ReadinessCheck;
 import io.chatgateway.server.metrics.ServerMetrics;
+import io.chatgateway.session.ClientAddress;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -225,7 +226,7 @@ public final class HttpRoutes extends SimpleChannelInboundHandler<FullHttpReques
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("HTTP connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        log.debug("HTTP connection {} failed: {}", ClientAddress.of(ctx.channel()), cause.toString());
         ctx.close();
     }
 }
