@@ -7,6 +7,7 @@ import io.chatgateway.Gateway;
 import io.chatgateway.GatewayStatistics;
 import io.chatgateway.history.HistoryPage;
 import io.chatgateway.history.Position;
+import io.chatgateway.internal.ThrottledLog;
 import io.chatgateway.policy.RoomRight;
 import io.chatgateway.protocol.ErrorCode;
 import io.chatgateway.protocol.KickReason;
@@ -70,8 +71,9 @@ final class AdminApi {
     private static final String GET = "GET, HEAD";
     private static final String POST = "POST";
     private static final String PUT_DELETE = "PUT, DELETE";
-    /** Wrong tokens are logged at INFO, at most one line per this interval with the count in between. */
-    private static final long WRONG_TOKEN_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Wrong tokens are logged at INFO, at most one line per 10 s with the count in between. */
+    private static final ThrottledLog wrongTokens = new ThrottledLog(log, ThrottledLog.Level.INFO,
+            "wrong admin token");
 
     private final AdminToken token;
     private final Gateway gateway;
@@ -82,9 +84,6 @@ final class AdminApi {
     private final long startedAtMillis;
     private final RedisCluster cluster;
     private final AdminTarpit tarpit = new AdminTarpit(System::currentTimeMillis);
-    private final java.util.concurrent.atomic.AtomicLong wrongTokensUnlogged = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong nextWrongTokenLog = new java.util.concurrent.atomic.AtomicLong(
-            System.nanoTime());
 
     AdminApi(String token, Gateway gateway, Readiness readiness, ServerMetrics metrics) {
         this(token, gateway, readiness, metrics, null);
@@ -131,7 +130,7 @@ final class AdminApi {
     private void refuse(HttpExchange ex) {
         String address = clientAddress(ex);
         metrics.adminAuthFailure();
-        logWrongToken(address);
+        wrongTokens.log("Admin API: from " + address + ":", null);
         long delay = tarpit.miss(address);
         Runnable answer = () -> ex.error(HttpResponseStatus.FORBIDDEN, "forbidden", "the token is not the admin token");
         if (delay == 0) {
@@ -140,18 +139,6 @@ final class AdminApi {
         }
         ex.suspendReads();
         ex.ctx().executor().schedule(answer, delay, TimeUnit.MILLISECONDS);
-    }
-
-    private void logWrongToken(String address) {
-        long now = System.nanoTime();
-        long next = nextWrongTokenLog.get();
-        if (now - next < 0 || !nextWrongTokenLog.compareAndSet(next, now + WRONG_TOKEN_LOG_INTERVAL_NANOS)) {
-            wrongTokensUnlogged.incrementAndGet();
-            return;
-        }
-        long more = wrongTokensUnlogged.getAndSet(0);
-        log.info("Admin API: wrong token from {}{}", address,
-                more == 0 ? "" : " (" + more + " more wrong tokens since the last report)");
     }
 
     private static String clientAddress(HttpExchange ex) {

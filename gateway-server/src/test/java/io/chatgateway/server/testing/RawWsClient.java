@@ -213,6 +213,17 @@ public final class RawWsClient extends TestClient {
         return !eof && !socket.isClosed();
     }
 
+    /** Drops the connection with a TCP reset, no closing handshake. */
+    @Override
+    public void abort() {
+        try {
+            socket.setSoLinger(true, 0);
+            socket.close();
+        } catch (IOException ignored) {
+            // gone
+        }
+    }
+
     @Override
     public void close() {
         try {
