@@ -158,6 +158,8 @@ class HttpEndpointsTest {
         assertTrue(doc.path("developmentMode").asBoolean());
         assertEquals(60, doc.path("heartbeatSeconds").asInt());
         assertTrue(doc.path("adminApi").asBoolean());
+        assertEquals(65536, doc.path("maxFrameBytes").asInt());
+        assertEquals(120, doc.path("inboxTtlSeconds").asInt(), "how long a direct message waits for its user");
     }
 
     @ParameterizedTest
