@@ -2,10 +2,9 @@
  * The admin dashboard: polls the admin API (docs/admin-api.md) with the admin token and draws what it finds.
  * The token stays in this tab's sessionStorage and is sent only to this gateway, as a bearer token.
  */
-'use strict';
+import {el, formatTime, formatDuration, formatBytes, formatNumber} from '/common.js';
 
 (() => {
-  const {el, formatTime, formatDuration, formatBytes, formatNumber} = ChatCommon;
   const POLL_MS = 2000;
   const USERS_POLL_MS = 5000;
   const USERS_PAGE = 50;
