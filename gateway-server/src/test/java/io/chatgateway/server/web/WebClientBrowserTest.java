@@ -159,7 +159,12 @@ class WebClientBrowserTest {
             signIn(bob, base, "bob");
 
             join(alice, "lobby");
+            say(alice, "said before bob came");
+            alice.until("alice's message is acknowledged", d -> alice.exists("#log li.own[data-status='sent']"));
             join(bob, "lobby");
+            bob.until("opening the room shows its recent history",
+                    d -> bob.texts("#log li.msg.history .body").equals(List.of("said before bob came")));
+            assertEquals("alice", bob.text("#log li.msg.history .from"));
             alice.until("alice sees bob join", d -> logTexts(alice).contains("bob joined"));
             alice.until("bob is listed in the room", d -> alice.dataUsers("#members li").contains("bob"));
             assertEquals(List.of("alice", "bob"), bob.dataUsers("#members li"), "bob sees both members at once");
