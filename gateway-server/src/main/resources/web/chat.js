@@ -164,9 +164,13 @@ function addItem(c, item, {byTime = false, unread = true} = {}) {
   let at = c.items.length;
   if (byTime) while (at > 0 && c.items[at - 1].ts > item.ts) at--;
   c.items.splice(at, 0, item);
-  if (c.items.length > MAX_ITEMS * 2) c.items.splice(0, c.items.length - MAX_ITEMS);
+  let trimmed = false;
+  if (c.items.length > MAX_ITEMS * 2) {
+    for (const old of c.items.splice(0, c.items.length - MAX_ITEMS)) c.mids.delete(old.mid);
+    trimmed = true;
+  }
   if (active === c.key) {
-    if (at === c.items.length - 1) appendToLog(item, item.own);
+    if (at === c.items.length - 1 && !trimmed) appendToLog(item, item.own);
     else renderLog();
   } else if (item.kind === 'message' && unread) {
     c.unread++;
@@ -532,6 +536,14 @@ function onState({state}) {
 }
 
 function onConnect(welcome) {
+  if (session.user && session.user !== welcome.user) {
+    // An opaque token turned out to be another user's: the previous user's conversations are not theirs.
+    for (const c of conversations.values()) if (c.room) c.room.leave().catch(() => {});
+    conversations.clear();
+    active = null;
+    session = {...emptySession(), token: session.token};
+    render();
+  }
   everConnected = true;
   reconnectAt = 0;
   session.user = welcome.user;
