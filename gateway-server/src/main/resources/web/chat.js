@@ -103,7 +103,7 @@ function saveNow() {
   session = {...session, inbox: s.inbox};
   // A full store (5 MB or so) keeps the positions and drops the oldest messages first.
   for (const keep of [MAX_ITEMS, 50, 0]) {
-    if (keep < MAX_ITEMS) for (const k of Object.keys(s.items)) s.items[k] = s.items[k].slice(-keep);
+    if (keep < MAX_ITEMS) for (const k of Object.keys(s.items)) s.items[k] = keep === 0 ? [] : s.items[k].slice(-keep);
     try {
       sessionStorage.setItem(STORE_KEY, JSON.stringify(s));
       return;
@@ -280,6 +280,7 @@ function leaveRoom(c) {
  */
 async function loadHistory(c, gap) {
   c.historyLoaded = true;
+  if (!c.room) return;
   let page;
   try {
     page = await c.room.history({limit: HISTORY_LIMIT});
