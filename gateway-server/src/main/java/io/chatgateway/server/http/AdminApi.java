@@ -315,13 +315,17 @@ final class AdminApi {
     private void users(HttpExchange ex) {
         int limit = intParam(ex, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
         String after = ex.param("after");
+        String prefix = prefixParam(ex);
         reply(ex, gateway.onlineUsers(MAX_LISTED_USERS), (Presence presence) -> {
-            Page<String> page = Page.select(presence.users(), Function.identity(), after, limit);
+            Iterable<String> matching = prefix == null ? presence.users()
+                    : () -> presence.users().stream().filter(u -> u.startsWith(prefix)).iterator();
+            Page<String> page = Page.select(matching, Function.identity(), after, limit);
             ObjectNode doc = Json.object();
             ArrayNode users = doc.putArray("users");
             page.items().forEach(users::add);
             doc.put("count", page.items().size());
-            doc.put("total", presence.users().size());
+            doc.put("total", prefix == null ? presence.users().size()
+                    : presence.users().stream().filter(u -> u.startsWith(prefix)).count());
             doc.put("truncated", presence.truncated());
             if (page.hasMore()) {
                 doc.put("next", page.items().get(page.items().size() - 1));
@@ -665,6 +669,22 @@ final class AdminApi {
             // reported below
         }
         throw HttpProblem.badRequest(name + ": " + v + " (expected: an integer from " + min + " to " + max + ")");
+    }
+
+    /**
+     * {@code prefix} of {@code GET /api/users}: user ids that start with it (case-sensitive, as user ids are);
+     * absent or empty means every user. At most a user id long, without control characters.
+     */
+    private static String prefixParam(HttpExchange ex) {
+        String prefix = ex.param("prefix");
+        if (prefix == null || prefix.isEmpty()) {
+            return null;
+        }
+        if (prefix.length() > Names.MAX_LENGTH || prefix.chars().anyMatch(Character::isISOControl)) {
+            throw HttpProblem.badRequest("prefix: expected at most " + Names.MAX_LENGTH
+                    + " characters without control characters");
+        }
+        return prefix;
     }
 
     private static long longParam(HttpExchange ex, String name) {
