@@ -22,7 +22,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 scenario="${1:-}"
 if [[ -z "$scenario" || "$scenario" == -* ]]; then
-  echo "usage: $0 <connections|direct|room|capacity> [bench options...]" >&2
+  echo "usage: $0 <connections|direct|room|capacity|refusals> [bench options...]" >&2
   exit 2
 fi
 shift

@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages what the test suite (`mvn -B verify`) needs beyond Java and Maven and the
 # machine lacks: redis-server for the cluster tests, Chromium and its driver for the browser tests,
-# docker-compose and haproxy for the deployment-file tests. The tests start their own servers (Redis, ...) on
-# free ports and stop them by pid; a service a package would start on install is kept from starting.
+# docker-compose, haproxy, nginx (with its stream module), systemd-analyze and openssl (test certificates) for the
+# deployment-file tests. The tests start their own servers (Redis, nginx, ...) on free ports and stop them by pid;
+# a service a package would start on install (Redis, nginx) is kept from starting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# package:command-it-provides
+# package:command-it-provides, or package:/path/of/a/file-it-provides (for packages without a command)
 required=(
   redis-server:redis-server
   chromium:chromium
   chromium-driver:chromedriver
   docker-compose:docker-compose
   haproxy:haproxy
+  nginx:nginx
+  libnginx-mod-stream:/usr/lib/nginx/modules/ngx_stream_module.so
+  systemd:systemd-analyze
+  openssl:openssl
 )
 missing=()
 for entry in "${required[@]}"; do
-  command -v "${entry#*:}" >/dev/null 2>&1 || missing+=("${entry%%:*}")
+  provides="${entry#*:}"
+  if [[ "$provides" == /* ]]; then
+    [ -e "$provides" ] || missing+=("${entry%%:*}")
+  else
+    command -v "$provides" >/dev/null 2>&1 || missing+=("${entry%%:*}")
+  fi
 done
 
 if ((${#missing[@]})); then

@@ -9,6 +9,7 @@ import io.chatgateway.policy.RoomAccess;
 import io.chatgateway.policy.RoomRight;
 import io.chatgateway.routing.Delivery;
 import io.chatgateway.metrics.GatewayMetrics;
+import io.chatgateway.pipeline.Admission;
 import io.chatgateway.pipeline.TcpChannelInitializer;
 import io.chatgateway.pipeline.WebSocketChannelInitializer;
 import io.chatgateway.policy.RateLimitPolicy;
@@ -30,6 +31,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Ticker;
@@ -41,6 +43,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The chat gateway engine: connection registry, rooms, routing, authentication and policies, and the channel
@@ -72,6 +75,8 @@ public final class Gateway {
     private final RateLimitPolicy rateLimit;
     private final AccessPolicy access;
     private final LongSupplier clock;
+    private final Admission admission;
+    private final Supplier<SslContext> sslContext;
     private volatile boolean draining;
 
     private Gateway(Builder b) {
@@ -98,6 +103,9 @@ public final class Gateway {
                 router.unregister(connection);
             }
         });
+        this.admission = new Admission(config, metrics, b.ticker);
+        connections.addListener(admission.listener());
+        this.sslContext = b.sslContext;
     }
 
     /** Starts a gateway with this configuration. */
@@ -135,6 +143,16 @@ public final class Gateway {
 
     public RateLimitPolicy rateLimit() {
         return rateLimit;
+    }
+
+    /** The front door shared by both ports: unauthenticated cap, per-address limits, refusal counting. */
+    public Admission admission() {
+        return admission;
+    }
+
+    /** Where the initializers get the TLS context of each new connection, or {@code null} for plain connections. */
+    public Supplier<SslContext> sslContext() {
+        return sslContext;
     }
 
     /** Who may join, read and publish which room (room access and global presence, resolved by mode). */
@@ -315,6 +333,7 @@ public final class Gateway {
         private EventExecutor groupExecutor = GlobalEventExecutor.INSTANCE;
         private Ticker ticker = Ticker.systemTicker();
         private LongSupplier clock = System::currentTimeMillis;
+        private Supplier<SslContext> sslContext;
 
         private Builder(GatewayConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -347,6 +366,17 @@ public final class Gateway {
         /** Wall clock in epoch milliseconds for message timestamps and connection ages. */
         public Builder clock(LongSupplier clock) {
             this.clock = clock;
+            return this;
+        }
+
+        /**
+         * TLS on both ports: each new connection gets a handler from the context the supplier returns at that
+         * moment, so an application that reloads its certificate swaps what the supplier returns, and open
+         * connections keep theirs. The supplier is called on event loops and must not block. {@code null} (the
+         * default) for plain connections.
+         */
+        public Builder sslContext(Supplier<SslContext> sslContext) {
+            this.sslContext = sslContext;
             return this;
         }
 

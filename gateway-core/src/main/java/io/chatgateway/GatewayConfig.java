@@ -1,5 +1,6 @@
 package io.chatgateway;
 
+import io.chatgateway.policy.OriginPolicy;
 import io.chatgateway.policy.RoomAccess;
 import io.chatgateway.session.SessionMode;
 
@@ -574,6 +575,7 @@ public final class GatewayConfig {
                         throw new IllegalArgumentException("allowedOrigins: an empty entry (expected: origins, self or *)");
                     }
                 }
+                OriginPolicy.of(allowedOrigins); // names the first entry that is not an origin, self, null or *
             }
             notNegative("maxConnectionsPerIp", maxConnectionsPerIp);
             if (!(connectRatePerIp >= 0) || Double.isInfinite(connectRatePerIp)) {

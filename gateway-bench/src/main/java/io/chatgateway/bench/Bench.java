@@ -55,6 +55,7 @@ public final class Bench {
             scenario.coordinate(run, result);
             timeline.phase("done");
             result.timeline = timeline.points();
+            result.phases = timeline.phases();
         }
         result.environment.put("load_end", Limits.loadAverage());
         Report.printSummary(result, out);
@@ -66,7 +67,7 @@ public final class Bench {
         return result;
     }
 
-    private static Map<String, Object> environment(Settings s) {
+    static Map<String, Object> environment(Settings s) {
         Map<String, Object> env = new LinkedHashMap<>();
         env.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         try {
@@ -80,7 +81,11 @@ public final class Bench {
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         env.put("netty_transport", io.netty.channel.epoll.Epoll.isAvailable() ? "epoll" : "nio");
         env.put("fd_limit_per_process", Limits.maxFileDescriptors());
-        env.put("ephemeral_ports", Limits.ephemeralPorts());
+        String ports = Limits.ephemeralPorts();
+        env.put("ephemeral_ports", ports);
+        if (!ports.equals("unknown")) {
+            env.put("ephemeral_port_count", Limits.ephemeralPortCount());
+        }
         env.put("processes", s.processes());
         env.put("threads_per_process", s.threads());
         env.put("source_addresses", s.sources().size());

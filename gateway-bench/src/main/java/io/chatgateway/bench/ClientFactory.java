@@ -125,6 +125,18 @@ final class ClientFactory implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A bootstrap on this factory's event loops with the bench's socket options and no handler: for scenarios that
+     * speak to the gateway below the protocol (the refusals scenario).
+     */
+    Bootstrap bare() {
+        return new Bootstrap()
+                .group(group)
+                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
+    }
+
     /** Starts connecting {@code client} to its target ({@link Target#of}); its listener hears how it ends. */
     ChannelFuture connect(BenchClient client) {
         return connect(client, 0, group);

@@ -1,6 +1,7 @@
 package io.chatgateway.bench;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.nio.file.Files;
@@ -28,24 +29,50 @@ final class Limits {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, maxFileDescriptors() - RESERVED_FDS));
     }
 
+    static final Path PORT_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+
+    /**
+     * A file under {@code /proc}, whole. Not {@link Files#readString}: it sizes its buffer from the file's size,
+     * which is 0 here, reads one byte and then asks for the rest from offset 1, and sysctl files
+     * ({@code /proc/sys/...}) answer any read past offset 0 with end-of-file, so the port range came back as
+     * {@code "3"}. One read into a large buffer from offset 0 gets the whole text.
+     */
+    static String readProc(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        }
+    }
+
+    /** {@code "32768\t60999\n"} as {@code {32768, 60999}}; {@code null} when it is not two ordered ports. */
+    static int[] parsePortRange(String text) {
+        String[] p = text.strip().split("\\s+");
+        try {
+            int low = Integer.parseInt(p[0]);
+            int high = Integer.parseInt(p[1]);
+            return p.length == 2 && 0 < low && low <= high && high <= 65535 ? new int[] {low, high} : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static int[] portRange() {
+        try {
+            return parsePortRange(readProc(PORT_RANGE));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** The ephemeral port range, e.g. {@code 32768-60999}, or {@code unknown}. */
     static String ephemeralPorts() {
-        try {
-            return Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().replaceAll("\\s+", "-");
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
+        int[] r = portRange();
+        return r == null ? "unknown" : r[0] + "-" + r[1];
     }
 
     /** Number of ephemeral ports, or 28,232 (Linux's default range) when unknown. */
     static int ephemeralPortCount() {
-        String r = ephemeralPorts();
-        try {
-            String[] p = r.split("-");
-            return Integer.parseInt(p[1]) - Integer.parseInt(p[0]) + 1;
-        } catch (RuntimeException e) {
-            return 28_232;
-        }
+        int[] r = portRange();
+        return r == null ? 28_232 : r[1] - r[0] + 1;
     }
 
     /**
@@ -55,11 +82,39 @@ final class Limits {
      */
     static long cpuNanos(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String stat = readProc(Path.of("/proc/" + pid + "/stat"));
             // Fields after the command name, which is in parentheses and may contain spaces.
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
             return ticks * (1_000_000_000L / CLOCK_TICKS);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * CPU time (user + system) of the threads of a process whose name starts with {@code prefix} (e.g. the gateway's
+     * event loops, {@code gateway-io}), in nanoseconds, from {@code /proc/PID/task/TID/stat}; -1 when unknown.
+     * Unlike the whole process, it leaves out the JIT compilers, the garbage collector and other background threads.
+     */
+    static long threadCpuNanos(long pid, String prefix) {
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            long ticks = 0;
+            boolean any = false;
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (!Files.readString(t.resolve("comm")).startsWith(prefix)) {
+                        continue;
+                    }
+                    String stat = Files.readString(t.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    any = true;
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+            return any ? ticks * (1_000_000_000L / CLOCK_TICKS) : -1;
         } catch (IOException | RuntimeException e) {
             return -1;
         }
@@ -71,7 +126,7 @@ final class Limits {
     /** The 1-minute load average and the others, as {@code uptime} shows them. */
     static String loadAverage() {
         try {
-            String[] p = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            String[] p = readProc(Path.of("/proc/loadavg")).trim().split("\\s+");
             return p[0] + " " + p[1] + " " + p[2];
         } catch (IOException | RuntimeException e) {
             return "unknown";

@@ -81,7 +81,7 @@ final class MemoryProbe {
             }
         }
         try {
-            Matcher m = RSS.matcher(Files.readString(Path.of("/proc/" + pid + "/status")));
+            Matcher m = RSS.matcher(Limits.readProc(Path.of("/proc/" + pid + "/status")));
             if (m.find()) {
                 rss = Long.parseLong(m.group(1)) * 1024;
             }

@@ -202,6 +202,8 @@ abstract class MessageScenario extends Scenario {
         run.cluster.release("ready", go);
         long measureFrom = t0 + run.settings.warmup().toNanos();
         long end = measureFrom + run.settings.duration().toNanos();
+        // Sending starts at t0: the warm-up band begins there, not at the release.
+        sleepUntil(t0);
         run.timeline.phase("warmup");
         sleepUntil(measureFrom);
         run.timeline.phase("measure");

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -21,7 +20,6 @@ import java.util.Map;
  * whose charts are inline SVG, so it opens offline.
  */
 final class Report {
-    private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
 
     private Report() {
     }
@@ -82,9 +80,19 @@ final class Report {
             m.put("p99_ms", p.p99());
             m.put("max_ms", p.max());
             m.put("connect_p99_ms", p.connectP99());
+            m.put("phase", p.phase());
             timeline.add(m);
         }
         json.put("timeline", timeline);
+        List<Map<String, Object>> phases = new ArrayList<>();
+        for (Segment seg : phases(r.phases, r.timeline)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("phase", seg.name());
+            m.put("from_second", seg.from());
+            m.put("to_second", seg.to());
+            phases.add(m);
+        }
+        json.put("phases", phases);
         Files.writeString(dir.resolve("results.json"),
                 Cluster.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
         for (Map.Entry<String, Histogram> e : r.histograms.entrySet()) {
@@ -99,9 +107,10 @@ final class Report {
         StringBuilder b = new StringBuilder();
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>gateway-bench ")
                 .append(esc(r.scenario)).append("</title>\n<style>")
-                .append("body{font-family:system-ui,sans-serif;margin:2em;max-width:1000px;color:#222}")
+                .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}")
                 .append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}")
-                .append(".ok{color:#2a7a2a}.fail{color:#b00;font-weight:bold}svg{background:#fafafa;border:1px solid #ddd;margin:1em 0}")
+                .append(".ok{color:#2a7a2a}.fail{color:#b00;font-weight:bold}")
+                .append("svg.chart{display:block;width:100%;height:auto;background:#fafafa;border:1px solid #ddd;margin:1em 0}")
                 .append("code{background:#f3f3f3;padding:1px 4px}</style></head><body>\n");
         b.append("<h1>gateway-bench: ").append(esc(r.scenario)).append("</h1>\n");
         b.append("<p class=\"").append(r.passed() ? "ok\">All checks passed" : "fail\">Some checks FAILED")
@@ -124,19 +133,16 @@ final class Report {
         }
         if (!r.histograms.isEmpty()) {
             b.append("<h2>Latency by percentile</h2>\n");
-            List<Series> series = new ArrayList<>();
-            for (Map.Entry<String, Histogram> e : r.histograms.entrySet()) {
-                if (e.getValue().getTotalCount() > 0) {
-                    series.add(percentileSeries(e.getKey(), e.getValue()));
-                }
-            }
-            b.append(chart("latency by percentile (ms)", "percentile", series, true));
+            b.append(percentileChart(r.histograms));
         }
         if (!r.timeline.isEmpty()) {
+            List<Chart.Band> bands = bands(phases(r.phases, r.timeline));
+            double end = r.timeline.get(r.timeline.size() - 1).second();
+            Chart.Axis time = Chart.linear("seconds since start", 0, end);
             b.append("<h2>Throughput over time</h2>\n");
-            List<Series> tput = new ArrayList<>();
+            List<Chart.Series> tput = new ArrayList<>();
             for (String key : new String[] {"sent", "received", "connected"}) {
-                Series s = new Series(key + "/s");
+                Chart.Series s = new Chart.Series(key + "/s");
                 for (Timeline.Point p : r.timeline) {
                     s.add(p.second(), p.delta().getOrDefault(key, 0L));
                 }
@@ -144,39 +150,54 @@ final class Report {
                     tput.add(s);
                 }
             }
-            b.append(chart("per second", "seconds since start", tput, false));
-            Series p99 = new Series("delivery p99 (ms)");
-            Series p50 = new Series("delivery p50 (ms)");
-            Series c99 = new Series("connect p99 (ms)");
+            double maxTput = tput.stream().mapToDouble(Chart.Series::maxY).max().orElse(0);
+            b.append(Chart.svg("per second", time, Chart.linear("count per second", 0, maxTput), tput, bands));
+            Chart.Series p99 = new Chart.Series("delivery p99");
+            Chart.Series p50 = new Chart.Series("delivery p50");
+            Chart.Series c99 = new Chart.Series("connect p99");
             for (Timeline.Point p : r.timeline) {
                 p99.add(p.second(), p.p99());
                 p50.add(p.second(), p.p50());
                 c99.add(p.second(), p.connectP99());
             }
-            List<Series> lat = new ArrayList<>();
-            for (Series s : List.of(p50, p99, c99)) {
+            List<Chart.Series> lat = new ArrayList<>();
+            for (Chart.Series s : List.of(p50, p99, c99)) {
                 if (s.maxY() > 0) {
                     lat.add(s);
                 }
             }
             if (!lat.isEmpty()) {
-                b.append(chart("latency per second (ms)", "seconds since start", lat, false));
+                b.append(Chart.svg("latency per second", time, logMillis(lat), lat, bands));
+            }
+            List<Segment> segments = phases(r.phases, r.timeline);
+            if (!segments.isEmpty()) {
+                b.append("<h2>Phases</h2>\n<p>Shaded on the charts above: warm-up (load that is checked but not"
+                        + " timed) in orange, measurement in green.</p>\n<table><tr><th>phase</th><th>from (s)</th>"
+                        + "<th>to (s)</th></tr>");
+                for (Segment seg : segments) {
+                    b.append("<tr><td>").append(esc(seg.name())).append("</td><td>").append(Chart.number(seg.from()))
+                            .append("</td><td>").append(Chart.number(seg.to())).append("</td></tr>");
+                }
+                b.append("</table>\n");
             }
         }
         Object steps = r.extra.get("steps");
         if (steps instanceof List<?> list && !list.isEmpty()) {
             b.append("<h2>Capacity steps</h2>\n");
-            Series p = new Series("time to last member, " + Histograms.label(((Number) r.metrics.get("percentile")).doubleValue()) + " (ms)");
-            Series m = new Series("max (ms)");
-            String key = Histograms.label(((Number) r.metrics.get("percentile")).doubleValue()) + "_ms";
+            String pct = Histograms.label(((Number) r.metrics.get("percentile")).doubleValue());
+            Chart.Series p = new Chart.Series("time to last member, " + pct + " (ms)");
+            Chart.Series m = new Chart.Series("max (ms)");
+            String key = pct + "_ms";
             for (Object o : list) {
                 Map<?, ?> s = (Map<?, ?>) o;
                 double x = ((Number) s.get("clients")).doubleValue();
                 p.add(x, ((Number) s.get(key)).doubleValue());
                 m.add(x, ((Number) s.get("max_ms")).doubleValue());
             }
-            b.append(chart("time to last member by clients (limit " + r.metrics.get("limit_ms") + " ms)", "clients",
-                    List.of(p, m), false));
+            double maxX = p.points.stream().mapToDouble(q -> q[0]).max().orElse(1);
+            b.append(Chart.svg("time to last member by clients (limit " + r.metrics.get("limit_ms") + " ms)",
+                    Chart.linear("clients", 0, maxX), Chart.linear("ms", 0, Math.max(p.maxY(), m.maxY())),
+                    List.of(p, m), List.of()));
         }
         b.append("<h2>Environment and options</h2>\n<table>");
         r.environment.forEach((k, v) -> b.append("<tr><th>").append(esc(k)).append("</th><td>").append(esc(String.valueOf(v))).append("</td></tr>"));
@@ -186,8 +207,42 @@ final class Report {
         return b.toString();
     }
 
-    private static Series percentileSeries(String name, Histogram h) {
-        Series s = new Series(name);
+    /**
+     * Every histogram on one chart with a log latency axis: delivery latency (a fraction of a millisecond) and
+     * connect latency (up to seconds) are both readable there, which a linear axis made impossible.
+     */
+    static String percentileChart(Map<String, Histogram> histograms) {
+        List<Chart.Series> series = new ArrayList<>();
+        double maxX = 1;
+        for (Map.Entry<String, Histogram> e : histograms.entrySet()) {
+            Histogram h = e.getValue();
+            if (h.getTotalCount() > 0) {
+                Chart.Series s = percentileSeries(e.getKey() + " (p50 " + ms(h.getValueAtPercentile(50)) + ", p99 "
+                        + ms(h.getValueAtPercentile(99)) + ", max " + ms(h.getMaxValue()) + ")", h);
+                series.add(s);
+                maxX = Math.max(maxX, s.points.stream().mapToDouble(p -> p[0]).max().orElse(1));
+            }
+        }
+        if (series.isEmpty()) {
+            return "<p>(no data)</p>\n";
+        }
+        return Chart.svg("latency by percentile", Chart.percentiles(maxX), logMillis(series), series, List.of());
+    }
+
+    private static String ms(long micros) {
+        return Chart.number(Histograms.millis(micros)) + " ms";
+    }
+
+    /** A log axis in milliseconds spanning every positive value of the series. */
+    static Chart.Axis logMillis(List<Chart.Series> series) {
+        double min = series.stream().mapToDouble(Chart.Series::minPositiveY).filter(v -> !Double.isNaN(v)).min()
+                .orElse(1);
+        double max = series.stream().mapToDouble(Chart.Series::maxY).max().orElse(1);
+        return Chart.log("ms", min, Math.max(min, max));
+    }
+
+    private static Chart.Series percentileSeries(String name, Histogram h) {
+        Chart.Series s = new Chart.Series(name);
         for (HistogramIterationValue v : h.percentiles(5)) {
             double pct = v.getPercentileLevelIteratedTo();
             if (pct >= 100) {
@@ -198,119 +253,49 @@ final class Report {
         return s;
     }
 
-    static final class Series {
-        final String name;
-        final List<double[]> points = new ArrayList<>();
-
-        Series(String name) {
-            this.name = name;
-        }
-
-        void add(double x, double y) {
-            if (!Double.isNaN(y) && !Double.isInfinite(y)) {
-                points.add(new double[] {x, y});
-            }
-        }
-
-        double maxY() {
-            return points.stream().mapToDouble(p -> p[1]).max().orElse(0);
-        }
+    /** A stretch of the run spent in one phase, in seconds since the start. */
+    record Segment(String name, double from, double to) {
     }
 
-    /** A line chart in inline SVG; {@code percentileX}: x is 1/(1-p), drawn on a log scale with percentile labels. */
-    static String chart(String title, String xLabel, List<Series> series, boolean percentileX) {
-        int w = 900;
-        int h = 360;
-        int left = 70;
-        int right = 20;
-        int top = 40;
-        int bottom = 50;
-        double minX = Double.MAX_VALUE;
-        double maxX = -Double.MAX_VALUE;
-        double maxY = 0;
-        for (Series s : series) {
-            for (double[] p : s.points) {
-                double x = percentileX ? Math.log10(p[0]) : p[0];
-                minX = Math.min(minX, x);
-                maxX = Math.max(maxX, x);
-                maxY = Math.max(maxY, p[1]);
+    /**
+     * The phases as stretches of time: each lasts until the next begins, the last until the timeline ends, none
+     * past the timeline's end; phases that took no time there are left out.
+     */
+    static List<Segment> phases(List<Timeline.Phase> phases, List<Timeline.Point> timeline) {
+        double end = timeline.isEmpty() ? 0 : timeline.get(timeline.size() - 1).second();
+        List<Segment> out = new ArrayList<>();
+        for (int i = 0; i < phases.size(); i++) {
+            Timeline.Phase p = phases.get(i);
+            double to = Math.min(end, i + 1 < phases.size() ? phases.get(i + 1).fromSecond() : end);
+            if (to <= p.fromSecond()) {
+                continue;
+            }
+            Segment last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && last.name().equals(p.name()) && last.to() == p.fromSecond()) {
+                out.set(out.size() - 1, new Segment(p.name(), last.from(), to));
+            } else {
+                out.add(new Segment(p.name(), p.fromSecond(), to));
             }
         }
-        if (minX == Double.MAX_VALUE) {
-            return "<p>(no data)</p>";
-        }
-        if (percentileX) {
-            minX = 0;
-            maxX = Math.max(maxX, 3);
-        }
-        if (maxX <= minX) {
-            maxX = minX + 1;
-        }
-        maxY = niceCeiling(maxY);
-        StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">", w, h, w, h));
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>", left, esc(title)));
-        int pw = w - left - right;
-        int ph = h - top - bottom;
-        for (int i = 0; i <= 5; i++) {
-            double yv = maxY * i / 5;
-            double y = top + ph - ph * i / 5.0;
-            b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>", left, y, left + pw, y));
-            b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>", left - 6, y + 4, fmt(yv)));
-        }
-        if (percentileX) {
-            String[] labels = {"0%", "90%", "99%", "99.9%", "99.99%", "99.999%", "99.9999%"};
-            for (int i = 0; i <= (int) Math.ceil(maxX) && i < labels.length; i++) {
-                double x = left + pw * (i - minX) / (maxX - minX);
-                b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>", x, top, x, top + ph));
-                b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>", x, top + ph + 16, labels[i]));
-            }
-        } else {
-            for (int i = 0; i <= 5; i++) {
-                double xv = minX + (maxX - minX) * i / 5;
-                double x = left + pw * i / 5.0;
-                b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>", x, top + ph + 16, fmt(xv)));
-            }
-        }
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>", left + pw / 2, h - 10, esc(xLabel)));
-        b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>", left, top, pw, ph));
-        int si = 0;
-        for (Series s : series) {
-            String color = COLORS[si % COLORS.length];
-            StringBuilder path = new StringBuilder();
-            for (double[] p : s.points) {
-                double xv = percentileX ? Math.log10(p[0]) : p[0];
-                double x = left + pw * (xv - minX) / (maxX - minX);
-                double y = top + ph - ph * (maxY == 0 ? 0 : p[1] / maxY);
-                path.append(path.length() == 0 ? "M" : "L").append(String.format(Locale.ROOT, "%.1f,%.1f", x, y));
-            }
-            b.append("<path d=\"").append(path).append("\" fill=\"none\" stroke=\"").append(color).append("\" stroke-width=\"2\"/>");
-            b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/>", left + 10, top + 10 + si * 16, color));
-            b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s</text>", left + 28, top + 16 + si * 16, esc(s.name)));
-            si++;
-        }
-        b.append("</svg>\n");
-        return b.toString();
+        return out;
     }
 
-    private static double niceCeiling(double v) {
-        if (v <= 0) {
-            return 1;
-        }
-        double mag = Math.pow(10, Math.floor(Math.log10(v)));
-        for (double m : new double[] {1, 2, 2.5, 5, 10}) {
-            if (m * mag >= v) {
-                return m * mag;
+    /** Warm-up in orange, measurement in green, everything else in alternating greys. */
+    static List<Chart.Band> bands(List<Segment> segments) {
+        List<Chart.Band> bands = new ArrayList<>();
+        int other = 0;
+        for (Segment s : segments) {
+            String fill;
+            if (s.name().startsWith("warmup")) {
+                fill = "#fde3c4";
+            } else if (s.name().startsWith("measure")) {
+                fill = "#d7efd2";
+            } else {
+                fill = other++ % 2 == 0 ? "#ececec" : "#f5f5f5";
             }
+            bands.add(new Chart.Band(s.name(), s.from(), s.to(), fill));
         }
-        return 10 * mag;
-    }
-
-    private static String fmt(double v) {
-        if (v >= 1000) {
-            return String.format(Locale.ROOT, "%,.0f", v);
-        }
-        return v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
+        return bands;
     }
 
     static String esc(String s) {

@@ -26,6 +26,7 @@ public final class Result {
     Map<String, Object> environment = new LinkedHashMap<>();
     Map<String, String> options = new LinkedHashMap<>();
     List<Timeline.Point> timeline = List.of();
+    List<Timeline.Phase> phases = List.of();
     Totals totals;
 
     Result(String scenario) {

@@ -40,7 +40,8 @@ abstract class Scenario {
     abstract void coordinate(Run run, Result result) throws Exception;
 
     static List<Scenario> all() {
-        return List.of(new ConnectionsScenario(), new DirectScenario(), new RoomScenario(), new CapacityScenario());
+        return List.of(new ConnectionsScenario(), new DirectScenario(), new RoomScenario(), new CapacityScenario(),
+                new RefusalsScenario());
     }
 
     static Scenario byName(String name) {

@@ -20,7 +20,11 @@ import java.util.concurrent.TimeUnit;
 final class Timeline implements AutoCloseable {
     /** One second of the run. */
     record Point(double second, Map<String, Long> delta, Map<String, Long> total, double p50, double p99,
-                 double max, long latencyCount, double connectP99) {
+                 double max, long latencyCount, double connectP99, String phase) {
+    }
+
+    /** A phase of the run ({@code connect}, {@code warmup}, {@code measure}, ...) and when it began. */
+    record Phase(String name, double fromSecond) {
     }
 
     private final long startNanos = System.nanoTime();
@@ -33,6 +37,7 @@ final class Timeline implements AutoCloseable {
     private Histogram connect = Histograms.create();
     private final ScheduledExecutorService ticker;
     private volatile String phase = "";
+    private final List<Phase> phases = new ArrayList<>();
 
     Timeline(PrintStream out, boolean quiet) {
         this.out = out;
@@ -47,7 +52,14 @@ final class Timeline implements AutoCloseable {
 
     /** What the run is doing now, shown at the start of the progress line. */
     void phase(String phase) {
+        synchronized (this) {
+            phases.add(new Phase(phase, seconds()));
+        }
         this.phase = phase;
+    }
+
+    private double seconds() {
+        return Math.round((System.nanoTime() - startNanos) / 1e8) / 10.0;
     }
 
     synchronized void add(int worker, JsonNode progress) {
@@ -65,13 +77,13 @@ final class Timeline implements AutoCloseable {
             for (Map<String, Long> t : totals.values()) {
                 t.forEach((k, v) -> total.merge(k, v, Long::sum));
             }
-            double second = Math.round((System.nanoTime() - startNanos) / 1e8) / 10.0;
+            double second = seconds();
             p = new Point(second, delta, total,
                     latency.getTotalCount() == 0 ? 0 : Histograms.millis(latency.getValueAtPercentile(50)),
                     latency.getTotalCount() == 0 ? 0 : Histograms.millis(latency.getValueAtPercentile(99)),
                     latency.getTotalCount() == 0 ? 0 : Histograms.millis(latency.getMaxValue()),
                     latency.getTotalCount(),
-                    connect.getTotalCount() == 0 ? 0 : Histograms.millis(connect.getValueAtPercentile(99)));
+                    connect.getTotalCount() == 0 ? 0 : Histograms.millis(connect.getValueAtPercentile(99)), phase);
             points.add(p);
             delta = new LinkedHashMap<>();
             latency = Histograms.create();
@@ -84,7 +96,7 @@ final class Timeline implements AutoCloseable {
 
     private String line(Point p) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "[%5.0fs] %-10s", p.second(), phase));
+        sb.append(String.format(Locale.ROOT, "[%5.0fs] %-10s", p.second(), p.phase()));
         long connected = p.total().getOrDefault("connected", 0L) - p.total().getOrDefault("closed", 0L);
         sb.append(String.format(Locale.ROOT, " conns %,d (+%,d/s, %,d failed)", connected,
                 p.delta().getOrDefault("connected", 0L), p.total().getOrDefault("connect_failed", 0L)));
@@ -108,6 +120,11 @@ final class Timeline implements AutoCloseable {
 
     synchronized List<Point> points() {
         return new ArrayList<>(points);
+    }
+
+    /** The phases in the order they began. */
+    synchronized List<Phase> phases() {
+        return new ArrayList<>(phases);
     }
 
     @Override

@@ -100,6 +100,11 @@ final class Worker implements ClientListener, AutoCloseable {
         }
     }
 
+    /** The factory of this worker's connections, with its event loops. */
+    ClientFactory factory() {
+        return factory;
+    }
+
     // ---- barriers and progress
 
     /** Reports at barrier {@code name} and waits for the coordinator to release it. */

@@ -201,4 +201,27 @@ public final class GatewayMetrics {
         }
         return n;
     }
+
+    // ==== front door (issue 9): PROXY header, per-address limits, origins, TLS. One block, apart from the rest.
+
+    private final LongAdder[] refused = adders(RefusalReason.values().length);
+    private final LongAdder tlsHandshakeFailures = new LongAdder();
+
+    /** A connection was turned away before it became a protocol connection. */
+    public void connectionRefused(RefusalReason reason) {
+        refused[reason.ordinal()].increment();
+    }
+
+    /** A TLS handshake failed (a protocol version or cipher not offered, a plain-text client, a reset mid-way). */
+    public void tlsHandshakeFailure() {
+        tlsHandshakeFailures.increment();
+    }
+
+    public long refused(RefusalReason reason) {
+        return refused[reason.ordinal()].sum();
+    }
+
+    public long tlsHandshakeFailures() {
+        return tlsHandshakeFailures.sum();
+    }
 }

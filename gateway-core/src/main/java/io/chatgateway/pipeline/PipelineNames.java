@@ -7,10 +7,17 @@ package io.chatgateway.pipeline;
  * <pre>
  * WebSocket (port 8080)                    TCP (port 9090)
  * ---------------------                    ---------------
+ * proxyDecoder   ProxyHeaderDecoder        proxyDecoder   ProxyHeaderDecoder        (proxy-protocol=on)
+ * proxy          ProxyProtocolHandler      proxy          ProxyProtocolHandler      (proxy-protocol=on)
+ * admission      AdmissionHandler          admission      AdmissionHandler          (removed once admitted)
+ * ------------- added by admission, only for an admitted connection --------------
+ * tls            SslHandler                tls            SslHandler                (TLS on)
+ * tlsEvents      TlsEventsHandler          tlsEvents      TlsEventsHandler          (TLS on)
  * idle           IdleStateHandler          idle           IdleStateHandler
  * flush          FlushConsolidationHandler flush          FlushConsolidationHandler
  * httpCodec      HttpServerCodec (*)       tcpDecoder     TcpFrameDecoder
  * httpAggregator HttpObjectAggregator (*)  tcpEncoder     TcpFrameEncoder
+ * origin         OriginHandler (**)
  * wsProtocol     WebSocketServerProtocolHandler
  * http           the server's HTTP routes (removed on upgrade)
  * wsAggregator   WebSocketFrameAggregator
@@ -23,13 +30,24 @@ package io.chatgateway.pipeline;
  * </pre>
  *
  * (*) On the WebSocket upgrade Netty replaces the HTTP codec with its WebSocket frame encoder and decoder and drops
- * the aggregator; {@link ProtocolHandler} drops the HTTP routes.
+ * the aggregator; {@link ProtocolHandler} drops the HTTP routes. (**) Only when {@code allowed-origins} is not
+ * {@code *}.
+ *
+ * <p>The front door comes first so that a refused connection costs as little as possible: the client address is
+ * known (from the PROXY header when there is one) before the limits are applied, and the limits are applied before
+ * any TLS, HTTP or authentication work. A refused connection never gets the handlers below the line.
  */
 public final class PipelineNames {
+    public static final String PROXY_DECODER = "proxyDecoder";
+    public static final String PROXY = "proxy";
+    public static final String ADMISSION = "admission";
+    public static final String TLS = "tls";
+    public static final String TLS_EVENTS = "tlsEvents";
     public static final String IDLE = "idle";
     public static final String FLUSH = "flush";
     public static final String HTTP_CODEC = "httpCodec";
     public static final String HTTP_AGGREGATOR = "httpAggregator";
+    public static final String ORIGIN = "origin";
     public static final String WS_PROTOCOL = "wsProtocol";
     public static final String HTTP = "http";
     public static final String WS_AGGREGATOR = "wsAggregator";

@@ -5,6 +5,7 @@ import io.chatgateway.GatewayConfig;
 import io.chatgateway.auth.AuthenticationException;
 import io.chatgateway.auth.Principal;
 import io.chatgateway.history.Position;
+import io.chatgateway.internal.ThrottledLog;
 import io.chatgateway.internal.ThrottledWarning;
 import io.chatgateway.metrics.GatewayMetrics;
 import io.chatgateway.metrics.OutboundType;
@@ -71,6 +72,9 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ProtocolHandler.class);
     private static final ThrottledWarning internalErrors = new ThrottledWarning(log, "internal error, closing");
     private static final ThrottledWarning routerFailures = new ThrottledWarning(log, "router operation failed");
+    /** Failed logins and refreshes: an operator wants to see them (INFO), an attack must not flood the log. */
+    private static final ThrottledLog rejectedTokens = new ThrottledLog(log, ThrottledLog.Level.INFO,
+            "token rejected");
     private static final String BEARER = "bearer ";
 
     private final Gateway gateway;
@@ -153,7 +157,7 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         connection = c;
         rateLimit = gateway.rateLimit().newBucket();
         if (log.isDebugEnabled()) {
-            log.debug("{} connected over {} from {}", c.logPrefix(), transport.label(), ctx.channel().remoteAddress());
+            log.debug("{} connected over {} from {}", c.logPrefix(), transport.label(), c.remoteAddress());
         }
         if (handshake != null) {
             String token = handshakeToken(handshake);
@@ -177,7 +181,8 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
             if (rejected != null) {
                 metrics.authFailure();
                 String why = rejected instanceof AuthenticationException ? rejected.getMessage() : "token rejected";
-                log.debug("{} authentication failed: {}", connection.logPrefix(), why);
+                rejectedTokens.log(connection.logPrefix() + " login from " + connection.remoteAddress() + ": " + why
+                        + ";", null);
                 closeAfter(replyError(id, ErrorCode.UNAUTHORIZED, why), CloseReason.POLICY);
                 return;
             }
@@ -263,7 +268,8 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
                 metrics.authFailure();
                 String why = rejected == null ? "the token is for another user"
                         : rejected instanceof AuthenticationException ? rejected.getMessage() : "token rejected";
-                log.debug("{} refresh refused: {}", connection.logPrefix(), why);
+                rejectedTokens.log(connection.logPrefix() + " refresh from " + connection.remoteAddress() + ": " + why
+                        + ";", null);
                 // The old token stays in force: nothing else changes, the connection stays open.
                 replyError(id, ErrorCode.UNAUTHORIZED, why);
                 return;

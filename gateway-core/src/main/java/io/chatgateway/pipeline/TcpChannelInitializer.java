@@ -9,7 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds the pipeline of a TCP connection (see {@link PipelineNames} for the order).
+ * Builds the pipeline of a TCP connection (see {@link PipelineNames} for the order): the front door at accept, the
+ * rest once the connection is admitted. With {@link io.chatgateway.Gateway.Builder#sslContext TLS} the port speaks
+ * TLS only.
  *
  * <pre>{@code
  * new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
@@ -24,12 +26,18 @@ public final class TcpChannelInitializer extends ChannelInitializer<Channel> {
     private final int maxFrameBytes;
 
     public TcpChannelInitializer(Gateway gateway) {
-        this.stage = new ProtocolStage(gateway);
+        this.stage = new ProtocolStage(gateway, Refusal.TCP_FRAME);
         this.maxFrameBytes = gateway.config().maxFrameBytes();
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        stage.addFrontDoor(ch, this::addConnection);
+    }
+
+    /** Everything after the front door, for an admitted connection. */
+    private void addConnection(Channel ch) {
+        stage.addTls(ch);
         stage.addFront(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.TCP_DECODER, new TcpFrameDecoder(maxFrameBytes));

@@ -1,6 +1,7 @@
 package io.chatgateway.pipeline;
 
 import io.chatgateway.Gateway;
+import io.chatgateway.policy.OriginPolicy;
 import io.chatgateway.session.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -15,11 +16,15 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+
 /**
  * Builds the pipeline of a connection to the HTTP/WebSocket port (see {@link PipelineNames} for the order).
  * Requests to the WebSocket path are upgraded; every other HTTP request goes to the {@code http} handler the
  * application supplies (health, metrics, pages), which must be {@link ChannelHandler.Sharable @Sharable} and
- * receives {@link io.netty.handler.codec.http.FullHttpRequest}s.
+ * receives {@link io.netty.handler.codec.http.FullHttpRequest}s. A handshake from an {@code Origin} that
+ * {@code allowed-origins} does not list is refused with HTTP 403 before the upgrade. With
+ * {@link io.chatgateway.Gateway.Builder#sslContext TLS} the port speaks HTTPS and WSS only.
  *
  * <pre>{@code
  * new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
@@ -41,13 +46,19 @@ public final class WebSocketChannelInitializer extends ChannelInitializer<Channe
     private final ChannelHandler http;
     private final WebSocketServerProtocolConfig wsConfig;
     private final int maxFrameBytes;
+    private final OriginHandler origin;
 
     public WebSocketChannelInitializer(Gateway gateway, ChannelHandler http) {
         if (!http.getClass().isAnnotationPresent(ChannelHandler.Sharable.class)) {
             throw new IllegalArgumentException("http handler " + http.getClass().getName() + " must be @Sharable");
         }
-        this.stage = new ProtocolStage(gateway);
+        this.stage = new ProtocolStage(gateway, Refusal.HTTP_503);
         this.http = http;
+        List<String> origins = gateway.config().allowedOrigins() != null ? gateway.config().allowedOrigins()
+                : List.of(gateway.authenticator().isDevelopmentMode() ? OriginPolicy.ANY : OriginPolicy.SELF);
+        OriginPolicy policy = OriginPolicy.of(origins);
+        this.origin = policy.allowsAny() ? null
+                : new OriginHandler(policy, gateway.config().webSocketPath(), stage.isTls(), gateway.admission());
         this.maxFrameBytes = gateway.config().maxFrameBytes();
         this.wsConfig = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(gateway.config().webSocketPath())
@@ -69,10 +80,19 @@ public final class WebSocketChannelInitializer extends ChannelInitializer<Channe
 
     @Override
     protected void initChannel(Channel ch) {
+        stage.addFrontDoor(ch, this::addConnection);
+    }
+
+    /** Everything after the front door, for an admitted connection. */
+    private void addConnection(Channel ch) {
+        stage.addTls(ch);
         stage.addFront(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_HEADER_BYTES));
         p.addLast(PipelineNames.HTTP_AGGREGATOR, new HttpObjectAggregator(maxFrameBytes + HTTP_BODY_OVERHEAD));
+        if (origin != null) {
+            p.addLast(PipelineNames.ORIGIN, origin);
+        }
         p.addLast(PipelineNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(wsConfig));
         p.addLast(PipelineNames.HTTP, http);
         p.addLast(PipelineNames.WS_AGGREGATOR, new WebSocketFrameAggregator(maxFrameBytes));

@@ -83,8 +83,9 @@ public final class Connection {
         return transport;
     }
 
+    /** The client's address: the one a PROXY protocol header named, else the socket's peer. */
     public SocketAddress remoteAddress() {
-        return channel.remoteAddress();
+        return ClientAddress.of(channel);
     }
 
     public ConnectionState state() {
@@ -252,7 +253,7 @@ public final class Connection {
 
     @Override
     public String toString() {
-        return "Connection" + logPrefix() + "(" + transport.label() + ", " + state + ", " + channel.remoteAddress() + ")";
+        return "Connection" + logPrefix() + "(" + transport.label() + ", " + state + ", " + remoteAddress() + ")";
     }
 
     /**

@@ -12,9 +12,11 @@ import io.chatgateway.server.health.ReadinessCheck;
 import io.chatgateway.server.http.HttpRoutes;
 import io.chatgateway.server.metrics.ClusterMeterBinder;
 import io.chatgateway.server.metrics.ServerMetrics;
+import io.chatgateway.server.tls.TlsContextReloader;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -25,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -67,6 +70,7 @@ public final class GatewayServer implements AutoCloseable {
     private final Readiness readiness;
     private final ServerMetrics metrics;
     private final RedisCluster cluster;
+    private final TlsContextReloader tls;
     private volatile Lifecycle state = Lifecycle.STARTING;
     private EventLoopGroup group;
     private Channel httpChannel;
@@ -107,6 +111,12 @@ public final class GatewayServer implements AutoCloseable {
         if (cluster != null) {
             gatewayBuilder.routerFactory(cluster.routerFactory());
         }
+        // Loaded here, so that unusable certificate files stop the server before anything is bound.
+        this.tls = config.isTls() ? new TlsContextReloader(Path.of(config.tlsCertFile()), Path.of(config.tlsKeyFile()))
+                : null;
+        if (tls != null) {
+            gatewayBuilder.sslContext(tls::current);
+        }
         // Reads the key files now: a gateway whose keys cannot be used must not start.
         this.authentication = ServerAuthentication.from(config);
         this.gateway = gatewayBuilder.authenticator(authentication.authenticator()).build();
@@ -118,10 +128,17 @@ public final class GatewayServer implements AutoCloseable {
             readiness.add(ReadinessCheck.of("broker", () -> cluster.status().isBrokerAvailable()));
             new ClusterMeterBinder(cluster.status()).bindTo(metrics.registry());
         }
+        if (tls != null) {
+            tls.bindTo(metrics.registry());
+        }
         this.http = Objects.requireNonNull(http.apply(this), "http");
     }
 
-    /** Binds both ports; returns once the gateway accepts connections. */
+    /**
+     * Binds both ports; returns once the gateway accepts connections.
+     *
+     * @throws CannotListenException when either port cannot be bound; nothing is left running then
+     */
     public GatewayServer start() throws InterruptedException {
         log.info("Starting chat gateway, node {} ({})", config.gateway().nodeId(), config);
         log.info("Engine: {}", config.gateway());
@@ -139,6 +156,16 @@ public final class GatewayServer implements AutoCloseable {
         } else {
             log.info("Authentication: {}", authentication);
         }
+        if (tls != null) {
+            log.info("TLS on both ports: {}", tls.describe());
+        }
+        log.info("Front door: allowed-origins {}, max-connections-per-ip {}, connect-rate-per-ip {}, "
+                        + "max-unauthenticated-connections {}, proxy-protocol {}",
+                config.gateway().allowedOrigins(), off(config.gateway().maxConnectionsPerIp()),
+                config.gateway().connectRatePerIp() == 0 ? "off" : config.gateway().connectRatePerIp() + "/s",
+                config.gateway().effectiveMaxUnauthenticatedConnections(),
+                config.gateway().proxyProtocol() ? "on (every connection must start with a PROXY v1/v2 header)"
+                        : "off");
         group = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("gateway-io"),
                 transport.ioHandlerFactory());
         try {
@@ -150,20 +177,25 @@ public final class GatewayServer implements AutoCloseable {
                     log.warn("Cluster broker not available yet; cross-node operations answer unavailable until it is");
                 }
             }
-            httpChannel = bind(config.httpPort(), gateway.webSocketInitializer(http));
-            tcpChannel = bind(config.tcpPort(), gateway.tcpInitializer());
+            httpChannel = bind(config.httpPort(), "HTTP/WebSocket", gateway.webSocketInitializer(http));
+            tcpChannel = bind(config.tcpPort(), "TCP", gateway.tcpInitializer());
         } catch (InterruptedException | RuntimeException e) {
             if (cluster != null) {
                 cluster.stop();
             }
             authentication.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            // Nothing ran: a later stop() (Main's shutdown hook) has nothing to drain and nothing to say.
+            group = null;
             throw e;
         }
         metrics.start(group);
+        if (tls != null) {
+            tls.start(TlsContextReloader.DEFAULT_INTERVAL);
+        }
         sweeper = group.next().scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);
-        log.info("Listening: WebSocket ws://{}:{}{}, TCP {}:{}", config.bind(), httpPort(),
-                config.gateway().webSocketPath(), config.bind(), tcpPort());
+        log.info("Listening: WebSocket {}://{}:{}{}, TCP{} {}:{}", tls != null ? "wss" : "ws", config.bind(),
+                httpPort(), config.gateway().webSocketPath(), tls != null ? " over TLS" : "", config.bind(), tcpPort());
         if (http instanceof HttpRoutes) {
             ((HttpRoutes) http).logSurface(httpPort());
         }
@@ -171,7 +203,9 @@ public final class GatewayServer implements AutoCloseable {
         return this;
     }
 
-    private Channel bind(int port, ChannelInitializer<Channel> initializer) throws InterruptedException {
+    /** @throws CannotListenException when the socket cannot be bound (e.g. the port is in use) */
+    private Channel bind(int port, String listener, ChannelInitializer<Channel> initializer)
+            throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())
@@ -180,7 +214,12 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(initializer);
-        return b.bind(new InetSocketAddress(config.bind(), port)).sync().channel();
+        InetSocketAddress address = new InetSocketAddress(config.bind(), port);
+        ChannelFuture bound = b.bind(address).await();
+        if (!bound.isSuccess()) {
+            throw new CannotListenException(address, listener, bound.cause());
+        }
+        return bound.channel();
     }
 
     /** Once a second: the engine's housekeeping (history expiry); a failure is logged, never ends the schedule. */
@@ -192,8 +231,17 @@ public final class GatewayServer implements AutoCloseable {
         }
     }
 
+    private static Object off(int limit) {
+        return limit == 0 ? "off" : limit;
+    }
+
     public Gateway gateway() {
         return gateway;
+    }
+
+    /** The TLS context of both ports and its reloading, or {@code null} when the ports are plain. */
+    public TlsContextReloader tls() {
+        return tls;
     }
 
     /** Where the server is in its life; {@code /readyz} is 200 only in {@link Lifecycle#READY}. */
@@ -255,6 +303,9 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (group == null) {
             stopped = true;
+            if (tls != null) {
+                tls.close();
+            }
             state = Lifecycle.STOPPED;
             authentication.close();
             metrics.close();
@@ -288,6 +339,9 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (cluster != null) {
             cluster.stop();
+        }
+        if (tls != null) {
+            tls.close();
         }
         authentication.close();
         long left = Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime());

@@ -53,6 +53,11 @@ public final class Main {
             System.err.println("  - " + e.getMessage());
             System.exit(2);
             return;
+        } catch (RuntimeException e) {
+            // Unusable settings found while building (e.g. TLS files): say what, not a stack trace.
+            log.error("Failed to start: {}", e.getMessage(), e);
+            System.exit(1);
+            return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();
@@ -63,6 +68,10 @@ public final class Main {
         }, "gateway-shutdown"));
         try {
             server.start();
+        } catch (CannotListenException e) {
+            // A port taken or an address not ours is an operator's matter: the message says it all.
+            log.error(e.getMessage());
+            System.exit(1);
         } catch (Exception e) {
             log.error("Failed to start: {}", e.toString(), e);
             System.exit(1);

@@ -303,6 +303,8 @@ public final class ServerConfig {
                 shown = v.isEmpty() ? "(empty)" : "****** (set)";
             } else if (s == Setting.REDIS_URI) {
                 shown = maskPassword(v);
+            } else if (s == Setting.JWT_JWKS_URL) {
+                shown = maskQuery(maskPassword(v));
             }
             sb.append("\n  ").append(s.key()).append(" = ").append(shown);
             Source src = source(s);
@@ -327,6 +329,12 @@ public final class ServerConfig {
         int colon = userInfo.indexOf(':');
         String user = colon < 0 ? "" : userInfo.substring(0, colon);
         return uri.substring(0, scheme + 3) + user + ":******" + uri.substring(at);
+    }
+
+    /** Hides a URL's query for logs (identity providers' URLs sometimes carry keys there). */
+    static String maskQuery(String url) {
+        int q = url.indexOf('?');
+        return q < 0 ? url : url.substring(0, q) + "?******";
     }
 
     // ---- typed parsing; every problem names the setting, its source and what was expected

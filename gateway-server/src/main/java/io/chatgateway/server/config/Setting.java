@@ -22,7 +22,8 @@ public enum Setting {
     MAX_SESSIONS_PER_USER("max-sessions-per-user", "5",
             "With sessions=multi, most connections per user; one more replaces the oldest."),
     JWT_SECRET("jwt-secret", null,
-            "HS256 secret for tokens. Unset: development mode (token = user id, NOT for production)."),
+            "HS256 secret for tokens. No key of any kind configured: development mode (token = user id, NOT for"
+                    + " production)."),
     JWT_SECRET_FILE("jwt-secret-file", null, "File holding the JWT secret (e.g. a Docker secret); wins over jwt-secret."),
     JWT_LEEWAY_SECONDS("jwt-leeway-seconds", "5", "Clock-skew allowance for exp, nbf and iat."),
     JWT_PUBLIC_KEY_FILE("jwt-public-key-file", null,

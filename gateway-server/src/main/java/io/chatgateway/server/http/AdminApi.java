@@ -7,6 +7,7 @@ import io.chatgateway.Gateway;
 import io.chatgateway.GatewayStatistics;
 import io.chatgateway.history.HistoryPage;
 import io.chatgateway.history.Position;
+import io.chatgateway.internal.ThrottledLog;
 import io.chatgateway.policy.RoomRight;
 import io.chatgateway.protocol.ErrorCode;
 import io.chatgateway.protocol.KickReason;
@@ -21,6 +22,7 @@ import io.chatgateway.server.cluster.RedisCluster;
 import io.chatgateway.server.health.Readiness;
 import io.chatgateway.server.metrics.MessageRates;
 import io.chatgateway.server.metrics.ServerMetrics;
+import io.chatgateway.session.ClientAddress;
 import io.chatgateway.session.Connection;
 import io.chatgateway.session.Transport;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -69,8 +71,9 @@ final class AdminApi {
     private static final String GET = "GET, HEAD";
     private static final String POST = "POST";
     private static final String PUT_DELETE = "PUT, DELETE";
-    /** Wrong tokens are logged at INFO, at most one line per this interval with the count in between. */
-    private static final long WRONG_TOKEN_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Wrong tokens are logged at INFO, at most one line per 10 s with the count in between. */
+    private static final ThrottledLog wrongTokens = new ThrottledLog(log, ThrottledLog.Level.INFO,
+            "wrong admin token");
 
     private final AdminToken token;
     private final Gateway gateway;
@@ -81,9 +84,6 @@ final class AdminApi {
     private final long startedAtMillis;
     private final RedisCluster cluster;
     private final AdminTarpit tarpit = new AdminTarpit(System::currentTimeMillis);
-    private final java.util.concurrent.atomic.AtomicLong wrongTokensUnlogged = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong nextWrongTokenLog = new java.util.concurrent.atomic.AtomicLong(
-            System.nanoTime());
 
     AdminApi(String token, Gateway gateway, Readiness readiness, ServerMetrics metrics) {
         this(token, gateway, readiness, metrics, null);
@@ -130,7 +130,7 @@ final class AdminApi {
     private void refuse(HttpExchange ex) {
         String address = clientAddress(ex);
         metrics.adminAuthFailure();
-        logWrongToken(address);
+        wrongTokens.log("Admin API: from " + address + ":", null);
         long delay = tarpit.miss(address);
         Runnable answer = () -> ex.error(HttpResponseStatus.FORBIDDEN, "forbidden", "the token is not the admin token");
         if (delay == 0) {
@@ -141,20 +141,8 @@ final class AdminApi {
         ex.ctx().executor().schedule(answer, delay, TimeUnit.MILLISECONDS);
     }
 
-    private void logWrongToken(String address) {
-        long now = System.nanoTime();
-        long next = nextWrongTokenLog.get();
-        if (now - next < 0 || !nextWrongTokenLog.compareAndSet(next, now + WRONG_TOKEN_LOG_INTERVAL_NANOS)) {
-            wrongTokensUnlogged.incrementAndGet();
-            return;
-        }
-        long more = wrongTokensUnlogged.getAndSet(0);
-        log.info("Admin API: wrong token from {}{}", address,
-                more == 0 ? "" : " (" + more + " more wrong tokens since the last report)");
-    }
-
     private static String clientAddress(HttpExchange ex) {
-        SocketAddress a = ex.ctx().channel().remoteAddress();
+        SocketAddress a = ClientAddress.of(ex.ctx().channel());
         return a instanceof InetSocketAddress && ((InetSocketAddress) a).getAddress() != null
                 ? ((InetSocketAddress) a).getAddress().getHostAddress() : String.valueOf(a);
     }
@@ -327,13 +315,17 @@ final class AdminApi {
     private void users(HttpExchange ex) {
         int limit = intParam(ex, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
         String after = ex.param("after");
+        String prefix = prefixParam(ex);
         reply(ex, gateway.onlineUsers(MAX_LISTED_USERS), (Presence presence) -> {
-            Page<String> page = Page.select(presence.users(), Function.identity(), after, limit);
+            Iterable<String> matching = prefix == null ? presence.users()
+                    : () -> presence.users().stream().filter(u -> u.startsWith(prefix)).iterator();
+            Page<String> page = Page.select(matching, Function.identity(), after, limit);
             ObjectNode doc = Json.object();
             ArrayNode users = doc.putArray("users");
             page.items().forEach(users::add);
             doc.put("count", page.items().size());
-            doc.put("total", presence.users().size());
+            doc.put("total", prefix == null ? presence.users().size()
+                    : presence.users().stream().filter(u -> u.startsWith(prefix)).count());
             doc.put("truncated", presence.truncated());
             if (page.hasMore()) {
                 doc.put("next", page.items().get(page.items().size() - 1));
@@ -372,7 +364,7 @@ final class AdminApi {
 
     private void sendToUser(HttpExchange ex, String user) {
         RawJson body = messageBody(ex);
-        log.info("Admin API: message to user {} from {}", user, ex.ctx().channel().remoteAddress());
+        log.info("Admin API: message to user {} from {}", user, ClientAddress.of(ex.ctx().channel()));
         reply(ex, gateway.sendToUser(user, body), (Delivery d) -> {
             ObjectNode doc = recipients(d.recipients());
             doc.put("stored", d.stored());
@@ -396,10 +388,10 @@ final class AdminApi {
                 }
             }
             log.info("Admin API: add user {} to room {} ({}) from {}", user, room, right,
-                    ex.ctx().channel().remoteAddress());
+                    ClientAddress.of(ex.ctx().channel()));
             done = gateway.addMember(user, room, right);
         } else {
-            log.info("Admin API: remove user {} from room {} from {}", user, room, ex.ctx().channel().remoteAddress());
+            log.info("Admin API: remove user {} from room {} from {}", user, room, ClientAddress.of(ex.ctx().channel()));
             done = gateway.removeMember(user, room);
         }
         reply(ex, done, (Integer n) -> {
@@ -446,7 +438,7 @@ final class AdminApi {
     }
 
     private void disconnect(HttpExchange ex, String user) {
-        log.info("Admin API: disconnect user {} from {}", user, ex.ctx().channel().remoteAddress());
+        log.info("Admin API: disconnect user {} from {}", user, ClientAddress.of(ex.ctx().channel()));
         reply(ex, gateway.disconnectUser(user), (Integer kicked) -> {
             ObjectNode doc = Json.object();
             doc.put("user", user);
@@ -513,7 +505,7 @@ final class AdminApi {
 
     private void publish(HttpExchange ex, String room) {
         RawJson body = messageBody(ex);
-        log.info("Admin API: message to room {} from {}", room, ex.ctx().channel().remoteAddress());
+        log.info("Admin API: message to room {} from {}", room, ClientAddress.of(ex.ctx().channel()));
         reply(ex, gateway.publishToRoom(room, body), (Delivery d) -> recipients(d.recipients()));
     }
 
@@ -528,7 +520,7 @@ final class AdminApi {
             }
             excludeUser = user(exclude.asText());
         }
-        log.info("Admin API: broadcast from {}", ex.ctx().channel().remoteAddress());
+        log.info("Admin API: broadcast from {}", ClientAddress.of(ex.ctx().channel()));
         reply(ex, gateway.broadcast(body, excludeUser), (Integer recipients) -> recipients(recipients));
     }
 
@@ -677,6 +669,22 @@ final class AdminApi {
             // reported below
         }
         throw HttpProblem.badRequest(name + ": " + v + " (expected: an integer from " + min + " to " + max + ")");
+    }
+
+    /**
+     * {@code prefix} of {@code GET /api/users}: user ids that start with it (case-sensitive, as user ids are);
+     * absent or empty means every user. At most a user id long, without control characters.
+     */
+    private static String prefixParam(HttpExchange ex) {
+        String prefix = ex.param("prefix");
+        if (prefix == null || prefix.isEmpty()) {
+            return null;
+        }
+        if (prefix.length() > Names.MAX_LENGTH || prefix.chars().anyMatch(Character::isISOControl)) {
+            throw HttpProblem.badRequest("prefix: expected at most " + Names.MAX_LENGTH
+                    + " characters without control characters");
+        }
+        return prefix;
     }
 
     private static long longParam(HttpExchange ex, String name) {

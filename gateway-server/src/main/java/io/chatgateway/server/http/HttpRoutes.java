@@ -8,6 +8,7 @@ import io.chatgateway.server.config.Setting;
 import io.chatgateway.server.health.Readiness;
 import io.chatgateway.server.health.ReadinessCheck;
 import io.chatgateway.server.metrics.ServerMetrics;
+import io.chatgateway.session.ClientAddress;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -32,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * GET /healthz         200 while the process runs
  * GET /readyz          200 when the node should get traffic, else 503 (starting, draining, a failing check)
  * GET /metrics         Prometheus text format (OpenMetrics when asked for)
- * GET /client-config   what the web client needs: WebSocket path, development mode, heartbeat
+ * GET /client-config   what the web pages need: WebSocket path, development mode, heartbeat, limits
  * /api/...             the admin API ({@link AdminApi}), only with an admin token; else 404
  * GET / and /admin     the web chat client and the admin dashboard ({@link StaticFiles})
  * </pre>
@@ -203,6 +204,9 @@ public final class HttpRoutes extends SimpleChannelInboundHandler<FullHttpReques
         doc.put("heartbeatSeconds", gateway.config().heartbeat().toSeconds());
         doc.put("maxFrameBytes", gateway.config().maxFrameBytes());
         doc.put("adminApi", admin != null);
+        // How long a direct message to a user who just went offline is kept for them (0: never): the chat page
+        // offers to write to such a user only while the gateway would store the message (`stored: true`).
+        doc.put("inboxTtlSeconds", gateway.config().inboxSize() > 0 ? gateway.config().inboxTtl().toSeconds() : 0);
         return doc;
     }
 
@@ -225,7 +229,7 @@ public final class HttpRoutes extends SimpleChannelInboundHandler<FullHttpReques
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("HTTP connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        log.debug("HTTP connection {} failed: {}", ClientAddress.of(ctx.channel()), cause.toString());
         ctx.close();
     }
 }

@@ -39,6 +39,8 @@ final class StaticFiles {
             Map.entry("/chat.js", "chat.js"),
             Map.entry("/admin.js", "admin.js"),
             Map.entry("/common.js", "common.js"),
+            // The JavaScript client library, packaged from clients/js/src by gateway-server's pom.
+            Map.entry("/lib/index.js", "lib/index.js"),
             Map.entry("/style.css", "style.css"),
             Map.entry("/favicon.svg", "favicon.svg"));
 

@@ -3,6 +3,9 @@ package io.chatgateway.server.metrics;
 import io.chatgateway.Gateway;
 import io.chatgateway.metrics.GatewayMetrics;
 import io.chatgateway.metrics.OutboundType;
+import io.chatgateway.metrics.RefusalReason;
+import io.chatgateway.policy.AddressLimitPolicy;
+import io.chatgateway.policy.UnauthenticatedLimit;
 import io.chatgateway.protocol.ErrorCode;
 import io.chatgateway.protocol.FrameType;
 import io.chatgateway.protocol.KickReason;
@@ -38,6 +41,11 @@ import java.util.function.ToDoubleFunction;
  * gateway_payload_received_bytes_total         gateway_payload_sent_bytes_total
  * gateway_deliveries_total                     gateway_write_failures_total
  * gateway_evictions_total                      gateway_auth_failures_total
+ * gateway_connections_refused_total{reason}    turned away at the front door (origin, address_connections,
+ *                                              address_rate, address_table_full, unauthenticated,
+ *                                              proxy_missing, proxy_invalid)
+ * gateway_tls_handshake_failures_total         gateway_connections_unauthenticated (and _max)
+ * gateway_client_addresses                     addresses tracked by the per-address limits (when on)
  * </pre>
  */
 public final class GatewayMeterBinder implements MeterBinder {
@@ -138,6 +146,29 @@ public final class GatewayMeterBinder implements MeterBinder {
             FunctionCounter.builder("gateway.history.evictions", history, h -> h.stats().evicted())
                     .description("History messages dropped: trimmed (count), expired (age) or evicted (memory budget)")
                     .tags("reason", "budget").register(registry);
+        }
+
+        // ---- front door (issue 9): refusals before a connection is a protocol connection, TLS handshakes
+        for (RefusalReason r : RefusalReason.values()) {
+            counter(registry, "gateway.connections.refused",
+                    "Connections turned away at the front door (PROXY header, per-address limits, unauthenticated cap, "
+                            + "origin), by reason", m, x -> x.refused(r), "reason", r.label());
+        }
+        counter(registry, "gateway.tls.handshake.failures", "TLS handshakes that failed", m,
+                GatewayMetrics::tlsHandshakeFailures);
+        Gauge.builder("gateway.connections.unauthenticated", gateway.admission().unauthenticated(),
+                        UnauthenticatedLimit::count)
+                .description("Connections open but not yet authenticated, both ports (max-unauthenticated-connections)")
+                .register(registry);
+        Gauge.builder("gateway.connections.unauthenticated.max", gateway.admission().unauthenticated(),
+                        UnauthenticatedLimit::max)
+                .description("The max-unauthenticated-connections limit")
+                .register(registry);
+        if (gateway.admission().addressLimits() != null) {
+            Gauge.builder("gateway.client.addresses", gateway.admission().addressLimits(),
+                            AddressLimitPolicy::trackedAddresses)
+                    .description("Client addresses (IPv6: /64 prefixes) tracked by the per-address limits")
+                    .register(registry);
         }
     }
 

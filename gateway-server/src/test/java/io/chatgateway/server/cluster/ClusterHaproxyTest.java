@@ -4,10 +4,11 @@ import io.chatgateway.Gateway;
 import io.chatgateway.server.GatewayServer;
 import io.chatgateway.server.config.ServerConfig;
 import io.chatgateway.server.config.Setting;
+import io.chatgateway.server.testing.RawWsClient;
 import io.chatgateway.server.testing.TcpClient;
 import io.chatgateway.server.testing.TestClient;
 import io.chatgateway.server.testing.TestServer;
-import io.chatgateway.server.testing.WsClient;
+import io.chatgateway.session.Connection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -21,12 +22,12 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,12 +39,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The repository's HAProxy configuration, run for real in front of two nodes (its Docker names and ports swapped
  * for this machine's): WebSocket and TCP clients spread over both nodes through it and talk across them.
  */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClusterHaproxyTest {
     private static final Path CONFIG = Path.of("..", "deploy", "haproxy", "haproxy.cfg");
 
@@ -94,10 +97,23 @@ class ClusterHaproxyTest {
                 .redirectOutput(dir.resolve("haproxy.log").toFile()).start();
         await("HAProxy listens", () -> listening(ws) && listening(tcp));
 
+        // Each client connects from an address of its own (127.0.0.10 + i), HAProxy from 127.0.0.1: the nodes must
+        // see the client's address and port, which only the PROXY header that HAProxy sends can tell them.
+        List<InetSocketAddress> sources = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            TestClient c = i % 2 == 0
-                    ? WsClient.connect(URI.create("ws://127.0.0.1:" + ws + "/ws"), Map.of())
-                    : TcpClient.connect("127.0.0.1", tcp);
+            String local = "127.0.0." + (10 + i);
+            TestClient c;
+            if (i % 2 == 0) {
+                RawWsClient w = RawWsClient.handshake(TcpClient.open(local, "127.0.0.1", ws, 0), "/ws", Map.of(),
+                        null);
+                assertEquals(101, w.status(), w.head());
+                sources.add(w.localAddress());
+                c = w;
+            } else {
+                TcpClient t = TcpClient.connectFrom(local, "127.0.0.1", tcp);
+                sources.add(t.localAddress());
+                c = t;
+            }
             clients.add(c);
             assertEquals("lb-" + i, c.auth("lb-" + i).get("user").asText(), "through HAProxy");
             c.sendFields("type", "join", "id", 1, "room", "lb-room");
@@ -106,6 +122,13 @@ class ClusterHaproxyTest {
         for (GatewayServer n : nodes) {
             assertTrue(n.gateway().connections().authenticatedCount() >= 2,
                     "least connections spreads clients over both nodes");
+        }
+        for (int i = 0; i < 8; i++) {
+            Connection c = connectionOf("lb-" + i);
+            InetSocketAddress seen = (InetSocketAddress) c.remoteAddress();
+            assertEquals(sources.get(i), seen, "the node sees the client, not HAProxy (" + c.channel().remoteAddress()
+                    + ")");
+            assertNotEquals(((InetSocketAddress) c.channel().remoteAddress()).getAddress(), seen.getAddress());
         }
         List<List<com.fasterxml.jackson.databind.JsonNode>> seen = new ArrayList<>();
         for (int i = 0; i < clients.size(); i++) {
@@ -125,6 +148,16 @@ class ClusterHaproxyTest {
         }
         clients.get(0).sendFields("type", "publish", "id", 3, "room", "lb-room", "body", "all of you");
         assertEquals(7, last(clients.get(0).until("ack")).get("recipients").asInt());
+    }
+
+    private Connection connectionOf(String user) {
+        for (GatewayServer n : nodes) {
+            List<Connection> c = n.gateway().connections().connectionsOf(user);
+            if (!c.isEmpty()) {
+                return c.get(0);
+            }
+        }
+        throw new AssertionError(user + " has no connection on any node");
     }
 
     /** The repository's file with this machine's addresses: what docker-compose gives it, done by hand. */
@@ -157,6 +190,7 @@ class ClusterHaproxyTest {
         s.put(Setting.REDIS_URI, redis.uri());
         s.put(Setting.NODE_ID, id);
         s.put(Setting.CLUSTER_LEASE_MS, Integer.toString(ClusterFixture.LEASE_MS));
+        s.put(Setting.PROXY_PROTOCOL, "on"); // as docker-compose.yml's cluster nodes
         ServerConfig config = ServerConfig.of(s);
         Readyz readyz = new Readyz();
         GatewayServer server = new GatewayServer(config, readyz, Gateway.builder(config.gateway()));

@@ -1,5 +1,7 @@
 package io.chatgateway.server.config;
 
+import io.chatgateway.GatewayConfig;
+import io.chatgateway.policy.RoomAccess;
 import io.chatgateway.session.SessionMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +105,40 @@ class ConfigLoaderTest {
         assertFalse(c.toString().contains("s3cr3t"), c::toString);
         assertTrue(c.toString().contains("jwt-secret = ****** (set)"));
         assertTrue(load(List.of(), Map.of()).toString().contains("DEVELOPMENT MODE"));
+    }
+
+    @Test
+    void productionModeTurnsOnTheSafeDefaultsAndDevelopmentModeTheOpenOnes() throws Exception {
+        GatewayConfig prod = load(List.of(), Map.of("GATEWAY_JWT_SECRET", "a-secret-for-the-defaults-test-0123")).gateway();
+        assertEquals(RoomAccess.GRANTED, prod.roomAccess());
+        assertEquals(Boolean.FALSE, prod.globalPresence());
+        assertEquals(List.of("self"), prod.allowedOrigins());
+        assertEquals(1000, prod.maxConnectionsPerIp());
+        assertEquals(50, prod.connectRatePerIp());
+        GatewayConfig dev = load(List.of(), Map.of()).gateway();
+        assertEquals(RoomAccess.OPEN, dev.roomAccess());
+        assertEquals(Boolean.TRUE, dev.globalPresence());
+        assertEquals(List.of("*"), dev.allowedOrigins());
+        assertEquals(0, dev.maxConnectionsPerIp());
+        assertEquals(0, dev.connectRatePerIp());
+        // Public keys alone are production mode too; every default can be set explicitly.
+        GatewayConfig keys = load(List.of("--room-access=open", "--global-presence=on", "--max-connections-per-ip=7",
+                "--allowed-origins=https://app.example, self"), Map.of("GATEWAY_JWT_JWKS_URL", "https://idp/jwks")).gateway();
+        assertEquals(RoomAccess.OPEN, keys.roomAccess());
+        assertEquals(Boolean.TRUE, keys.globalPresence());
+        assertEquals(7, keys.maxConnectionsPerIp());
+        assertEquals(List.of("https://app.example", "self"), keys.allowedOrigins());
+        assertTrue(problems(List.of("--room-access=closed"), Map.of()).get(0).contains("expected: granted or open"));
+        assertTrue(problems(List.of("--global-presence=maybe"), Map.of()).get(0).contains("expected: on or off"));
+    }
+
+    @Test
+    void aJwksUrlIsLoggedWithoutItsCredentialsOrQuery() throws Exception {
+        ServerConfig c = load(List.of(), Map.of("GATEWAY_JWT_JWKS_URL", "https://app:pw123@idp.example/jwks?key=k3y"));
+        assertFalse(c.isDevelopmentMode());
+        assertFalse(c.toString().contains("pw123") || c.toString().contains("k3y"), c::toString);
+        assertTrue(c.toString().contains("https://app:******@idp.example/jwks?******"), c::toString);
+        assertTrue(problems(List.of("--jwt-jwks-url=ftp://idp/jwks"), Map.of()).get(0).contains("https://"));
     }
 
     @Test

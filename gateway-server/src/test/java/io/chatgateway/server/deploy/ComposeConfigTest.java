@@ -111,6 +111,24 @@ class ComposeConfigTest {
         assertTrue(gateway.contains("stop_grace_period: 30s"), gateway);
     }
 
+    @Test
+    void theClusterNodesExpectThePROXYHeaderThatHaproxySendsThem() throws Exception {
+        Result r = compose(Map.of("GATEWAY_JWT_SECRET", "a-test-secret-that-is-long-enough-0123456789"),
+                "--profile", "cluster", "config");
+        assertEquals(0, r.exit(), r.err());
+        for (String node : List.of("gateway-1", "gateway-2", "gateway-3")) {
+            String block = service(r.out(), node);
+            assertTrue(block.matches("(?s).*GATEWAY_PROXY_PROTOCOL: ['\"]?on['\"]?\\n.*"), block);
+        }
+        assertFalse(service(r.out(), "gateway").contains("GATEWAY_PROXY_PROTOCOL"),
+                "the single node is reached directly: no proxy, no header");
+        String haproxy = Files.readString(RepoRoot.find().resolve("deploy/haproxy/haproxy.cfg"));
+        java.util.regex.Matcher d = java.util.regex.Pattern.compile("(?m)^\\s*default-server (.*)$").matcher(haproxy);
+        assertTrue(d.find(), haproxy);
+        assertTrue(d.group(1).contains("send-proxy-v2") && d.group(1).contains("check-send-proxy"),
+                "every server, and its health checks, get the header: " + d.group(1));
+    }
+
     /** One service's block of `docker-compose config` output: from its name to the next service (or section). */
     static String service(String config, String name) {
         int start = config.indexOf("\n  " + name + ":\n");

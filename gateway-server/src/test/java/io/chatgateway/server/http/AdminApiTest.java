@@ -166,6 +166,30 @@ class AdminApiTest {
     }
 
     @Test
+    void findsUsersByPrefixAndPagesThroughThem() {
+        for (String n : List.of("pfx-carol", "pfx-alice", "pfx-bob", "pfxnot-dave", "other-pfx-erin")) {
+            gateway.login(Transport.TCP, n);
+        }
+        JsonNode first = expect(200, get("/api/users?prefix=pfx-&limit=2"));
+        assertEquals("[\"pfx-alice\",\"pfx-bob\"]", first.path("users").toString());
+        assertEquals(2, first.path("count").asInt());
+        assertEquals(3, first.path("total").asInt(), "total counts the matching users only: " + first);
+        assertEquals("pfx-bob", first.path("next").asText());
+        JsonNode second = expect(200, get("/api/users?prefix=pfx-&limit=2&after=pfx-bob"));
+        assertEquals("[\"pfx-carol\"]", second.path("users").toString());
+        assertTrue(second.path("next").isNull(), second::toString);
+        // Matching is a prefix of the id, case-sensitive, and percent-decoded like every parameter.
+        assertEquals("[\"pfxnot-dave\"]", expect(200, get("/api/users?prefix=pfxn")).path("users").toString());
+        assertEquals(0, expect(200, get("/api/users?prefix=PFX-")).path("count").asInt());
+        assertEquals("[\"other-pfx-erin\"]",
+                expect(200, get("/api/users?prefix=other%2Dpfx")).path("users").toString());
+        // An empty prefix is no prefix.
+        assertTrue(expect(200, get("/api/users?prefix=&limit=1000")).path("total").asInt() >= 5);
+        expectError(400, "bad_request", get("/api/users?prefix=" + "p".repeat(129)));
+        expectError(400, "bad_request", get("/api/users?prefix=a%01"));
+    }
+
+    @Test
     void showsOneUsersConnectionsWithTheirCounters() {
         TestClient c = gateway.login(Transport.TCP, "detail-user");
         c.sendFields("type", "join", "id", 1, "room", "detail-room");

@@ -158,6 +158,8 @@ class HttpEndpointsTest {
         assertTrue(doc.path("developmentMode").asBoolean());
         assertEquals(60, doc.path("heartbeatSeconds").asInt());
         assertTrue(doc.path("adminApi").asBoolean());
+        assertEquals(65536, doc.path("maxFrameBytes").asInt());
+        assertEquals(120, doc.path("inboxTtlSeconds").asInt(), "how long a direct message waits for its user");
     }
 
     @ParameterizedTest
@@ -181,7 +183,7 @@ class HttpEndpointsTest {
         HttpResponse<String> index = http.get("/");
         assertEquals(200, index.statusCode());
         assertEquals("text/html; charset=utf-8", index.headers().firstValue("content-type").orElse(null));
-        assertTrue(index.body().contains("<script src=\"/chat.js\""), "the chat client page");
+        assertTrue(index.body().contains("<script type=\"module\" src=\"/chat.js\""), "the chat client page");
         assertEquals("no-cache", index.headers().firstValue("cache-control").orElse(null));
         String csp = index.headers().firstValue("content-security-policy").orElse("");
         assertTrue(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"), csp);
@@ -197,12 +199,17 @@ class HttpEndpointsTest {
         assertEquals(200, http.get("/", "If-None-Match", "\"something-else\"").statusCode());
 
         HttpResponse<String> admin = http.get("/admin");
-        assertTrue(admin.body().contains("<script src=\"/admin.js\""), "the dashboard page");
+        assertTrue(admin.body().contains("<script type=\"module\" src=\"/admin.js\""), "the dashboard page");
         assertFalse(admin.body().contains("0123456789abcdef"), "the page holds no secret");
         assertEquals("text/javascript; charset=utf-8", http.get("/chat.js").headers().firstValue("content-type").orElse(null));
         assertEquals("text/javascript; charset=utf-8", http.get("/admin.js").headers().firstValue("content-type").orElse(null));
         assertEquals("text/css; charset=utf-8", http.get("/style.css").headers().firstValue("content-type").orElse(null));
         assertEquals("image/svg+xml", http.get("/favicon.svg").headers().firstValue("content-type").orElse(null));
+        // The client library, from its one source in clients/js (packaged by the pom), as a module the pages import.
+        HttpResponse<String> lib = http.get("/lib/index.js");
+        assertEquals(200, lib.statusCode());
+        assertEquals("text/javascript; charset=utf-8", lib.headers().firstValue("content-type").orElse(null));
+        assertTrue(lib.body().contains("export class Client"), "the library's module");
         HttpResponse<String> head = http.head("/chat.js");
         assertEquals(200, head.statusCode());
         assertEquals("", head.body());
@@ -219,7 +226,7 @@ class HttpEndpointsTest {
         int status = HttpTestClient.rawStatus(res);
         if (target.startsWith("/index.html?")) {
             assertEquals(200, status, "the query string is not part of the path");
-            assertTrue(res.contains("<script src=\"/chat.js\""));
+            assertTrue(res.contains("<script type=\"module\" src=\"/chat.js\""));
             return;
         }
         assertTrue(status == 404 || status == 400, target + " -> " + res);

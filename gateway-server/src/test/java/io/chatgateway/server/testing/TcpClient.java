@@ -23,18 +23,56 @@ public final class TcpClient extends TestClient {
     private volatile boolean eof;
 
     private TcpClient(String host, int port, int receiveBufferBytes) {
+        this(open(null, host, port, receiveBufferBytes));
+    }
+
+    /** A client over a socket that is already connected (a plain or TLS socket). */
+    private TcpClient(Socket connected) {
         try {
-            socket = new Socket();
-            if (receiveBufferBytes > 0) {
-                socket.setReceiveBufferSize(receiveBufferBytes);
-            }
-            socket.connect(new InetSocketAddress(host, port), 5000);
+            socket = connected;
             socket.setTcpNoDelay(true);
             in = new DataInputStream(socket.getInputStream());
             out = socket.getOutputStream();
         } catch (IOException e) {
+            throw new AssertionError("TCP client setup failed", e);
+        }
+    }
+
+    /** A connected socket, from {@code localHost} (e.g. 127.0.0.5) when not {@code null}. */
+    public static Socket open(String localHost, String host, int port, int receiveBufferBytes) {
+        Socket s = new Socket();
+        try {
+            if (receiveBufferBytes > 0) {
+                s.setReceiveBufferSize(receiveBufferBytes);
+            }
+            if (localHost != null) {
+                s.bind(new InetSocketAddress(localHost, 0));
+            }
+            s.connect(new InetSocketAddress(host, port), 5000);
+            return s;
+        } catch (IOException e) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // failed anyway
+            }
             throw new AssertionError("TCP connect to " + host + ":" + port + " failed", e);
         }
+    }
+
+    /** A client over an already connected socket (e.g. an {@link javax.net.ssl.SSLSocket}). */
+    public static TcpClient over(Socket connected) {
+        return new TcpClient(connected);
+    }
+
+    /** Connects from a given local address, e.g. 127.0.0.5, to tell clients apart by address. */
+    public static TcpClient connectFrom(String localHost, String host, int port) {
+        return new TcpClient(open(localHost, host, port, 0));
+    }
+
+    /** The local end of the socket, as the gateway sees the client without a proxy. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) socket.getLocalSocketAddress();
     }
 
     public static TcpClient connect(String host, int port) {
@@ -117,6 +155,7 @@ public final class TcpClient extends TestClient {
     }
 
     /** Closes with a TCP reset instead of an orderly close. */
+    @Override
     public void abort() {
         try {
             socket.setSoLinger(true, 0);

@@ -39,6 +39,9 @@ public abstract class TestClient implements AutoCloseable {
     /** {@code true} while the connection is open. */
     public abstract boolean isOpen();
 
+    /** Drops the connection without a goodbye (a TCP reset, or a WebSocket without its closing handshake). */
+    public abstract void abort();
+
     /** Closes the connection from the client side, in the transport's orderly way. */
     @Override
     public abstract void close();

@@ -77,6 +77,30 @@ public final class TestServer implements AutoCloseable {
         return ws("token=" + URLEncoder.encode(token, StandardCharsets.UTF_8), Map.of());
     }
 
+    /** A TCP client connecting from {@code localHost} (e.g. 127.0.0.5), not yet authenticated. */
+    public TcpClient tcpFrom(String localHost) {
+        return track(TcpClient.connectFrom(localHost, "127.0.0.1", tcpPort()));
+    }
+
+    /**
+     * A raw WebSocket client from {@code localHost} (or the default), sending {@code prefix} (e.g. a PROXY header, may
+     * be {@code null}) before its handshake; the answer's status is in {@link RawWsClient#status()}.
+     */
+    public RawWsClient rawWs(String localHost, byte[] prefix, String query, Map<String, String> headers) {
+        java.net.Socket s = TcpClient.open(localHost, "127.0.0.1", httpPort(), 0);
+        return track(RawWsClient.handshake(s, "/ws" + (query == null ? "" : "?" + query), headers, prefix));
+    }
+
+    /** Logs in over a raw WebSocket with this {@code Origin}; returns the first frame (the welcome, if allowed). */
+    public JsonNode rawWsLogin(String origin) {
+        RawWsClient c = rawWs(null, null, "token=raw-" + Integer.toHexString(origin.hashCode()),
+                Map.of("Origin", origin));
+        if (c.status() != 101) {
+            throw new AssertionError("handshake refused: " + c.head());
+        }
+        return c.next();
+    }
+
     /** A TCP client, not yet authenticated. */
     public TcpClient tcp() {
         return track(TcpClient.connect("127.0.0.1", tcpPort()));

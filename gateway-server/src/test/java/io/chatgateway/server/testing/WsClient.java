@@ -2,6 +2,7 @@ package io.chatgateway.server.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import javax.net.ssl.SSLContext;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -25,8 +26,8 @@ public final class WsClient extends TestClient {
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final WebSocket ws;
 
-    private WsClient(URI uri, Map<String, String> headers) {
-        WebSocket.Builder b = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+    private WsClient(URI uri, Map<String, String> headers, HttpClient http) {
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
         headers.forEach(b::header);
         try {
             ws = b.buildAsync(uri, new Listener()).get(10, TimeUnit.SECONDS);
@@ -37,7 +38,13 @@ public final class WsClient extends TestClient {
 
     /** Connects to {@code uri} with extra handshake headers. */
     public static WsClient connect(URI uri, Map<String, String> headers) {
-        return new WsClient(uri, headers);
+        return new WsClient(uri, headers, HTTP);
+    }
+
+    /** Connects over {@code wss:} with this TLS context (e.g. one that trusts a test certificate). */
+    public static WsClient connect(URI uri, Map<String, String> headers, SSLContext tls) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build();
+        return new WsClient(uri, headers, http);
     }
 
     @Override
@@ -88,6 +95,7 @@ public final class WsClient extends TestClient {
     }
 
     /** Drops the TCP connection without a close handshake. */
+    @Override
     public void abort() {
         ws.abort();
     }

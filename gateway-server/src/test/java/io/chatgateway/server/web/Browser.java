@@ -52,6 +52,11 @@ final class Browser implements AutoCloseable {
     }
 
     static Browser open() {
+        return open(new String[0]);
+    }
+
+    /** A page with extra Chromium switches, e.g. {@code --host-resolver-rules=MAP name 127.0.0.1}. */
+    static Browser open(String... switches) {
         requireInstalled();
         Path profile;
         try {
@@ -66,6 +71,7 @@ final class Browser implements AutoCloseable {
                 "--no-first-run", "--disable-extensions", "--disable-default-apps",
                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
                 "--window-size=1280,900", "--user-data-dir=" + profile);
+        options.addArguments(switches);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
@@ -112,6 +118,23 @@ final class Browser implements AutoCloseable {
 
     Object script(String js, Object... args) {
         return ((JavascriptExecutor) driver).executeScript(js, args);
+    }
+
+    /**
+     * Makes the page's viewport {@code width} x {@code height} CSS pixels, as a phone's would be. (A headless window
+     * cannot be made narrower than 500 pixels; DevTools' device metrics can.)
+     */
+    void viewport(int width, int height) {
+        ((ChromeDriver) driver).executeCdpCommand("Emulation.setDeviceMetricsOverride", java.util.Map.of(
+                "width", width, "height", height, "deviceScaleFactor", 1, "mobile", false));
+    }
+
+    /** The element's bounding box in the viewport: {@code left, top, right, bottom, width, height}. */
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Number> rect(String css) {
+        return (java.util.Map<String, Number>) script("const r = document.querySelector(arguments[0])"
+                + ".getBoundingClientRect(); return {left: r.left, top: r.top, right: r.right, bottom: r.bottom,"
+                + " width: r.width, height: r.height}", css);
     }
 
     /** Waits until {@code condition} holds (non-null and not {@code false}); fails with a screenshot path if not. */
