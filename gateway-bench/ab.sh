@@ -2,7 +2,8 @@
 # Alternating A/B runs of one bench command under two gateway configurations, and a table of the figures that
 # compare them: A, B, A, B, ... so that a drift of the machine (other jobs, heat, caches) falls on both sides.
 #
-#   gateway-bench/ab.sh [options] -- <scenario or cluster mode> [bench options...] --out DIR
+#   gateway-bench/ab.sh [options] -- <scenario> [bench options...] --out DIR
+#   (with --runner cluster-bench.sh, a cluster-bench.sh mode in place of the scenario)
 #
 # Options (before --):
 #   --a 'VAR=value ...'   the environment of side A, e.g. '' (the defaults) or 'GATEWAY_HISTORY_SIZE=100'
@@ -16,8 +17,7 @@
 # check passed. Its exit status is 0 when every run passed.
 #
 # e.g. history on vs off, one node:
-#   gateway-bench/ab.sh --a '' --b 'GATEWAY_HISTORY_SIZE=0 GATEWAY_INBOX_SIZE=0' -- \
-#     room --rooms 10 --members 1000 --rate 300 --duration 20s --out bench-results/history-ab
+#   gateway-bench/ab.sh --a '' --b 'GATEWAY_HISTORY_SIZE=0 GATEWAY_INBOX_SIZE=0' -- room --rooms 10 --members 1000 --rate 300 --duration 20s --out bench-results/history-ab
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

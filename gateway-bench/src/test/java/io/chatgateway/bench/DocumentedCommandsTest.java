@@ -27,6 +27,8 @@ class DocumentedCommandsTest {
     /** What runs the bench, then the scenario (or a placeholder), then the rest of the command. */
     private static final Pattern COMMAND = Pattern.compile(
             "(?:bench\\.sh|cluster-bench\\.sh|gateway-bench\\.jar)\\s+([^\\s`\"]+)([^`\"]*)");
+    /** ab.sh's own options up to {@code --}, after which comes a bench.sh (or cluster-bench.sh) command. */
+    private static final Pattern AB = Pattern.compile("ab\\.sh\\s.*?\\s--\\s");
     private static final Pattern BENCH_ARGS = Pattern.compile("BENCH_ARGS(?:=\"|:-)([a-z-]+)([^\"}]*)");
     /** Words that stand for "any scenario" in the docs. */
     private static final Set<String> PLACEHOLDERS = Set.of("<scenario>", "<mode>", "[options]", "[bench");
@@ -91,6 +93,8 @@ class DocumentedCommandsTest {
 
     static List<Command> commands(String where, String snippet) {
         List<Command> found = new ArrayList<>();
+        // An A/B run: what follows its options is the bench command, whichever script runs it.
+        snippet = AB.matcher(snippet).replaceAll("bench.sh ");
         for (Pattern p : List.of(COMMAND, BENCH_ARGS)) {
             Matcher m = p.matcher(snippet);
             while (m.find()) {
@@ -159,6 +163,17 @@ class DocumentedCommandsTest {
         assertEquals("", problems.stream().collect(Collectors.joining("\n")));
         assertTrue(all.stream().anyMatch(c -> c.where().equals("docker-compose.yml")), "the compose default is read");
         assertTrue(all.stream().anyMatch(c -> c.where().equals("gateway-bench/bench.sh")), "script comments are read");
+    }
+
+    @Test
+    void readsTheBenchCommandOfAnAbRun() {
+        List<Command> found = commands("x.md", "gateway-bench/ab.sh --runner cluster-bench.sh --rounds 3 --a '' "
+                + "--b 'GATEWAY_HISTORY_SIZE=0' -- room --rooms 2 --reconnect-rate 5 --nope 1 --out x");
+        assertEquals(1, found.size(), found.toString());
+        assertEquals("room", found.get(0).scenario());
+        List<String> problems = problems(found.get(0));
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("room has no option --nope"), problems.get(0));
     }
 
     @Test
