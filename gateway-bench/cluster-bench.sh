@@ -58,6 +58,8 @@ out_dir="$(option_value out "$@")"
 connections="$(option_value connections "$@")"
 out_dir="${out_dir:-$(mktemp -d /tmp/cluster-bench.XXXXXX)}"
 mkdir -p "$out_dir"
+# Absolute: Redis opens its log file after changing into its --dir, so a relative path would not be found.
+out_dir="$(cd "$out_dir" && pwd)"
 
 for port in "$base" $(seq $((base + 1)) $((base + nodes))) $(seq $((base + 1001)) $((base + 1000 + nodes))); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
