@@ -453,18 +453,7 @@ public final class ServerConfig {
     }
 
     private int integer(Setting s, int min, int max, List<String> problems) {
-        String v = raw.get(s);
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n < min || n > max) {
-                problems.add(where(s) + ": " + v + " (expected: " + min + " to " + max + ")");
-                return min;
-            }
-            return n;
-        } catch (NumberFormatException | NullPointerException e) {
-            problems.add(where(s) + ": " + v + " (expected: an integer from " + min + " to " + max + ")");
-            return min;
-        }
+        return (int) longInteger(s, min, max, problems);
     }
 
     private double decimal(Setting s, List<String> problems) {

@@ -216,21 +216,12 @@ public final class RawWsClient extends TestClient {
     /** Drops the connection with a TCP reset, no closing handshake. */
     @Override
     public void abort() {
-        try {
-            socket.setSoLinger(true, 0);
-            socket.close();
-        } catch (IOException ignored) {
-            // gone
-        }
+        closeSocket(socket, true);
     }
 
     @Override
     public void close() {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // gone
-        }
+        closeSocket(socket, false);
     }
 
     @Override

@@ -157,20 +157,11 @@ public final class TcpClient extends TestClient {
     /** Closes with a TCP reset instead of an orderly close. */
     @Override
     public void abort() {
-        try {
-            socket.setSoLinger(true, 0);
-            socket.close();
-        } catch (IOException ignored) {
-            // already gone
-        }
+        closeSocket(socket, true);
     }
 
     @Override
     public void close() {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // already gone
-        }
+        closeSocket(socket, false);
     }
 }

@@ -95,6 +95,18 @@ public abstract class TestClient implements AutoCloseable {
         return expect("welcome");
     }
 
+    /** Closes a client's socket, with a TCP reset when {@code reset}; a socket already gone is fine. */
+    static void closeSocket(java.net.Socket socket, boolean reset) {
+        try {
+            if (reset) {
+                socket.setSoLinger(true, 0);
+            }
+            socket.close();
+        } catch (java.io.IOException ignored) {
+            // already gone
+        }
+    }
+
     public static ObjectNode obj(Object... fieldsAndValues) {
         ObjectNode o = JSON.createObjectNode();
         for (int i = 0; i < fieldsAndValues.length; i += 2) {
