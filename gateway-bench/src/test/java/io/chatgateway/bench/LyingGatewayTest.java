@@ -10,8 +10,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -62,8 +60,7 @@ class LyingGatewayTest {
     }
 
     /** Protocol v1 over TCP, one thread per connection; every 10th message dropped, duplicated or swapped. */
-    static final class LyingGateway implements AutoCloseable {
-        private final ServerSocket server;
+    static final class LyingGateway extends FakeTcpGateway {
         private final Map<String, DataOutputStream> users = new ConcurrentHashMap<>();
         private final AtomicInteger messages = new AtomicInteger();
         final AtomicInteger dropped = new AtomicInteger();
@@ -71,30 +68,12 @@ class LyingGatewayTest {
         final AtomicInteger swapped = new AtomicInteger();
 
         LyingGateway() throws IOException {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread t = new Thread(this::accept, "lying-gateway");
-            t.setDaemon(true);
-            t.start();
+            super("lying-gateway");
+            start();
         }
 
-        int port() {
-            return server.getLocalPort();
-        }
-
-        private void accept() {
-            try {
-                for (;;) {
-                    Socket s = server.accept();
-                    Thread t = new Thread(() -> serve(s), "lying-gateway-conn");
-                    t.setDaemon(true);
-                    t.start();
-                }
-            } catch (IOException e) {
-                // closed
-            }
-        }
-
-        private void serve(Socket s) {
+        @Override
+        void serve(Socket s) {
             try (s) {
                 DataInputStream in = new DataInputStream(s.getInputStream());
                 DataOutputStream out = new DataOutputStream(s.getOutputStream());
@@ -102,9 +81,7 @@ class LyingGatewayTest {
                 String held = null;
                 DataOutputStream heldFor = null;
                 for (;;) {
-                    byte[] b = new byte[in.readInt()];
-                    in.readFully(b);
-                    JsonNode f = Cluster.JSON.readTree(b);
+                    JsonNode f = read(in);
                     switch (f.path("type").asText()) {
                         case "auth":
                             user = f.get("token").asText();
@@ -147,18 +124,9 @@ class LyingGatewayTest {
             }
         }
 
-        private static void write(DataOutputStream out, String json) throws IOException {
-            byte[] b = json.getBytes(StandardCharsets.UTF_8);
-            synchronized (out) {
-                out.writeInt(b.length);
-                out.write(b);
-                out.flush();
-            }
-        }
-
         @Override
         public void close() throws IOException {
-            server.close();
+            super.close();
         }
     }
 }

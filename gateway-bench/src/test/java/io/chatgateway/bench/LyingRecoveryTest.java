@@ -10,8 +10,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -146,10 +144,9 @@ class LyingRecoveryTest {
      * Protocol 1.1 over TCP for one room, one thread per connection, every message kept. A login with {@code since}
      * is answered after 60 ms, so that each reconnect misses messages and its join has something to replay.
      */
-    static final class RecoveryGateway implements AutoCloseable {
+    static final class RecoveryGateway extends FakeTcpGateway {
         private static final String EPOCH = "e1";
         private final Lie lie;
-        private final ServerSocket server;
         private final Object lock = new Object();
         private final List<String> history = new ArrayList<>();
         private final Map<Socket, DataOutputStream> members = new LinkedHashMap<>();
@@ -159,39 +156,19 @@ class LyingRecoveryTest {
         final AtomicInteger claims = new AtomicInteger();
 
         RecoveryGateway(Lie lie) throws IOException {
+            super("recovery-gateway");
             this.lie = lie;
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread t = new Thread(this::accept, "recovery-gateway");
-            t.setDaemon(true);
-            t.start();
+            start();
         }
 
-        int port() {
-            return server.getLocalPort();
-        }
-
-        private void accept() {
-            try {
-                for (;;) {
-                    Socket s = server.accept();
-                    Thread t = new Thread(() -> serve(s), "recovery-gateway-conn");
-                    t.setDaemon(true);
-                    t.start();
-                }
-            } catch (IOException e) {
-                // closed
-            }
-        }
-
-        private void serve(Socket s) {
+        @Override
+        void serve(Socket s) {
             try (s) {
                 DataInputStream in = new DataInputStream(s.getInputStream());
                 DataOutputStream out = new DataOutputStream(s.getOutputStream());
                 String user = null;
                 for (;;) {
-                    byte[] b = new byte[in.readInt()];
-                    in.readFully(b);
-                    JsonNode f = Cluster.JSON.readTree(b);
+                    JsonNode f = read(in);
                     switch (f.path("type").asText()) {
                         case "auth":
                             user = f.get("token").asText();
@@ -315,18 +292,9 @@ class LyingRecoveryTest {
             }
         }
 
-        private static void write(DataOutputStream out, String json) throws IOException {
-            byte[] b = json.getBytes(StandardCharsets.UTF_8);
-            synchronized (out) {
-                out.writeInt(b.length);
-                out.write(b);
-                out.flush();
-            }
-        }
-
         @Override
         public void close() throws IOException {
-            server.close();
+            super.close();
             synchronized (lock) {
                 for (Socket s : members.keySet()) {
                     s.close();
