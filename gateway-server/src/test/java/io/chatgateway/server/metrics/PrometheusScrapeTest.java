@@ -124,6 +124,17 @@ class PrometheusScrapeTest {
     }
 
     @Test
+    void countsHistoryAndRecoveries() {
+        // The direct message is kept in b's inbox, the room message in the room's history.
+        assertEquals(2, value("gateway_history_entries", "gateway_history_entries"));
+        assertTrue(value("gateway_history_memory_bytes", "gateway_history_memory_bytes") > 2 * 32,
+                "two frames and their bookkeeping");
+        assertEquals(0, value("gateway_history_evictions", "gateway_history_evictions_total", "reason", "budget"));
+        assertEquals(0, value("gateway_recoveries", "gateway_recoveries_total", "kind", "room", "result", "failed"));
+        assertEquals("counter", family("gateway_recoveries").type);
+    }
+
+    @Test
     void includesJvmProcessAndNettyMemory() {
         for (String f : new String[] {"jvm_memory_used_bytes", "jvm_gc_max_data_size_bytes", "jvm_threads_live_threads",
             "process_cpu_usage", "process_uptime_seconds", "process_files_open_files", "netty_direct_memory_used_bytes",
