@@ -49,7 +49,7 @@ class AdminDashboardBrowserTest {
         admin.get(base + "/admin");
         admin.until("the token is asked for", d -> admin.find("#admin-login").isDisplayed());
         admin.type("#admin-token", ADMIN_TOKEN);
-        admin.find("#admin-sign-in").click();
+        admin.click("#admin-sign-in");
         admin.until("the dashboard is live", d -> "connected".equals(admin.find("#admin-state").getAttribute("data-state")));
     }
 
@@ -82,7 +82,7 @@ class AdminDashboardBrowserTest {
             admin.until("the room is among the busiest", d -> admin.exists("#busiest-rooms tr[data-room='stat-lobby']"));
             assertEquals("stat-lobby 2 2",
                     admin.text("#busiest-rooms tr[data-room='stat-lobby']").replaceAll("\\s+", " "));
-            admin.find("#online-users tr[data-user='stat-a'] button").click();
+            admin.click("#online-users tr[data-user='stat-a'] button");
             admin.until("stat-a's connection is shown", d -> admin.exists("#user-connections tbody tr"));
             String row = admin.text("#user-connections tbody tr");
             assertTrue(row.contains("websocket") && row.contains("authenticated") && row.contains("127.0.0.1:")
@@ -109,7 +109,7 @@ class AdminDashboardBrowserTest {
 
             fill(admin, "#send-user", "act-recv");
             fill(admin, "#send-text", "just for you");
-            admin.find("#send-go").click();
+            admin.click("#send-go");
             JsonNode dm = next(c, "message");
             assertEquals("$server", dm.path("from").asText());
             assertEquals("act-recv", dm.path("to").asText());
@@ -118,7 +118,7 @@ class AdminDashboardBrowserTest {
 
             fill(admin, "#publish-room", "act-room");
             fill(admin, "#publish-text", "to the room");
-            admin.find("#publish-go").click();
+            admin.click("#publish-go");
             JsonNode pub = next(c, "message");
             assertEquals("act-room", pub.path("room").asText());
             assertEquals("to the room", pub.path("body").path("text").asText());
@@ -126,15 +126,15 @@ class AdminDashboardBrowserTest {
                     d -> admin.text("#publish-result").equals("Published to act-room: 1 connection."));
 
             fill(admin, "#broadcast-text", "{\"notice\": \"maintenance at 22:00\"}");
-            admin.find("#broadcast-json").click();
-            admin.find("#broadcast-go").click();
+            admin.click("#broadcast-json");
+            admin.click("#broadcast-go");
             JsonNode all = next(c, "message");
             assertFalse(all.has("to") || all.has("room"), "a broadcast goes to everyone: " + all);
             assertEquals("maintenance at 22:00", all.path("body").path("notice").asText(), "a JSON body as given");
             admin.until("the broadcast result is shown", d -> admin.text("#broadcast-result").startsWith("Broadcast to "));
 
             fill(admin, "#broadcast-text", "{not json");
-            admin.find("#broadcast-go").click();
+            admin.click("#broadcast-go");
             admin.until("bad JSON is refused in the page", d -> admin.text("#broadcast-result").contains("not valid JSON"));
             assertNull(c.poll(java.time.Duration.ofMillis(300)), "and nothing was sent");
         }
@@ -146,7 +146,7 @@ class AdminDashboardBrowserTest {
             signIn(admin, base);
             fill(admin, "#member-room", "mem-ops");
             fill(admin, "#member-user", "mem-user");
-            admin.find("#member-add").click();
+            admin.click("#member-add");
             JsonNode joined = next(c, "joined");
             assertEquals("mem-ops", joined.path("room").asText());
             assertEquals("mem-user", joined.path("user").asText(), "told with its own user");
@@ -157,7 +157,7 @@ class AdminDashboardBrowserTest {
                 return room != null && room.users().contains("mem-user");
             });
 
-            admin.find("#member-remove").click();
+            admin.click("#member-remove");
             JsonNode left = next(c, "left");
             assertEquals("mem-ops", left.path("room").asText());
             assertEquals("removed", left.path("reason").asText());
@@ -165,8 +165,8 @@ class AdminDashboardBrowserTest {
                     d -> admin.text("#member-result").equals("mem-user removed from mem-ops: 1 connection left."));
 
             // Read only: the user may read the room but not publish to it.
-            admin.find("#member-readonly").click();
-            admin.find("#member-add").click();
+            admin.click("#member-readonly");
+            admin.click("#member-add");
             next(c, "joined");
             c.sendFields("type", "publish", "id", 9, "room", "mem-ops", "body", "may I?");
             assertEquals("forbidden", c.expectError("forbidden").path("code").asText());
@@ -186,7 +186,7 @@ class AdminDashboardBrowserTest {
             }
             signIn(admin, base);
             admin.until("the room is listed", d -> admin.exists("#busiest-rooms tr[data-room='drill'] button"));
-            admin.find("#busiest-rooms tr[data-room='drill'] button").click();
+            admin.click("#busiest-rooms tr[data-room='drill'] button");
             admin.until("its members are shown",
                     d -> admin.dataUsers("#room-members li").equals(List.of("drill-x", "drill-y")));
             admin.until("its recent messages are shown", d -> admin.texts("#room-history tbody .body")
@@ -196,7 +196,7 @@ class AdminDashboardBrowserTest {
             assertTrue(admin.text("#room-history-position").contains("latest offset 3"),
                     admin.text("#room-history-position"));
 
-            admin.find("#room-members li[data-user='drill-y'] button").click();
+            admin.click("#room-members li[data-user='drill-y'] button");
             JsonNode left = next(y, "left");
             assertEquals("removed", left.path("reason").asText());
             admin.until("the member list follows", d -> admin.dataUsers("#room-members li").equals(List.of("drill-x")));
@@ -215,7 +215,7 @@ class AdminDashboardBrowserTest {
             clients.add(gateway.login(Transport.TCP, "pgx-not-a-match"));
             signIn(admin, base);
             admin.type("#user-search", "pg-");
-            admin.find("#user-search-go").click();
+            admin.click("#user-search-go");
             admin.until("the first page of matches", d -> admin.text("#users-page").equals("1–50 of 60"));
             List<String> first = admin.dataUsers("#online-users tbody tr");
             assertEquals(50, first.size());
@@ -224,17 +224,17 @@ class AdminDashboardBrowserTest {
             assertTrue(admin.text("#users-total").contains("60 matching"), admin.text("#users-total"));
             assertFalse(admin.find("#users-prev").isEnabled());
 
-            admin.find("#users-next").click();
+            admin.click("#users-next");
             admin.until("the second page", d -> admin.text("#users-page").equals("51–60 of 60"));
             List<String> second = admin.dataUsers("#online-users tbody tr");
             assertEquals(List.of("pg-50", "pg-51", "pg-52", "pg-53", "pg-54", "pg-55", "pg-56", "pg-57", "pg-58",
                     "pg-59"), second, "the rest, without the user that only looks alike");
             assertFalse(admin.find("#users-next").isEnabled(), "the last page");
 
-            admin.find("#users-prev").click();
+            admin.click("#users-prev");
             admin.until("back to the first page", d -> admin.text("#users-page").equals("1–50 of 60"));
             admin.type("#user-search", "pgx");
-            admin.find("#user-search-go").click();
+            admin.click("#user-search-go");
             admin.until("another prefix", d -> admin.dataUsers("#online-users tbody tr").equals(List.of("pgx-not-a-match")));
         } finally {
             clients.forEach(TestClient::close);
@@ -246,10 +246,10 @@ class AdminDashboardBrowserTest {
         try (Browser admin = Browser.open(); TestClient c = gateway.login(Transport.WEBSOCKET, "kick-me")) {
             signIn(admin, base);
             fill(admin, "#kick-user", "kick-me");
-            admin.find("#kick-go").click();
+            admin.click("#kick-go");
             admin.until("the button asks for confirmation", d -> admin.text("#kick-go").equals("Press again to confirm"));
             assertTrue(c.isOpen(), "one press does nothing yet");
-            admin.find("#kick-go").click();
+            admin.click("#kick-go");
             assertEquals("admin", next(c, "kicked").path("reason").asText());
             admin.until("the result is shown", d -> admin.text("#kick-result").equals("kick-me: 1 connection kicked (admin)."));
         }
@@ -260,7 +260,7 @@ class AdminDashboardBrowserTest {
         try (Browser admin = Browser.open()) {
             admin.get(base + "/admin");
             admin.type("#admin-token", "not-the-token");
-            admin.find("#admin-sign-in").click();
+            admin.click("#admin-sign-in");
             admin.until("the refusal is shown", d -> admin.text("#admin-error").contains("refused"));
             assertFalse(admin.find("#dashboard").isDisplayed());
             assertNull(admin.script("return sessionStorage.getItem('admin.token')"), "a refused token is not kept");

@@ -102,6 +102,24 @@ final class Browser implements AutoCloseable {
         return driver.findElement(By.cssSelector(css));
     }
 
+    /**
+     * Clicks the element {@code css} names. The pages re-render their lists (presence, rooms) at any moment, so an
+     * element found a moment ago may be gone: it is looked up again, a few times, rather than the test failing on a
+     * stale reference.
+     */
+    void click(String css) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                find(css).click();
+                return;
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                if (attempt == 20) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     boolean exists(String css) {
         return !driver.findElements(By.cssSelector(css)).isEmpty();
     }

@@ -59,7 +59,7 @@ class WebClientBrowserTest {
         page.until("the sign-in form offers a user name (development mode)",
                 d -> page.text("#token-label").equals("User name"));
         page.type("#token", user);
-        page.find("#connect").click();
+        page.click("#connect");
         awaitConnected(page, user);
         assertEquals(user, page.text("#whoami"), "the header shows the user's name, not the connection id");
     }
@@ -70,7 +70,7 @@ class WebClientBrowserTest {
 
     private static void join(Browser page, String room) {
         page.type("#room-name", room);
-        page.find("#join").click();
+        page.click("#join");
         page.until("the room is open", d -> page.text("#conv-title").equals("# " + room));
         page.until("the join is acknowledged", d -> logTexts(page).contains("you joined " + room));
     }
@@ -78,7 +78,7 @@ class WebClientBrowserTest {
     private static void say(Browser page, String text) {
         page.until("the composer is enabled", d -> page.find("#text").isEnabled());
         page.type("#text", text);
-        page.find("#send").click();
+        page.click("#send");
     }
 
     private static List<String> logTexts(Browser page) {
@@ -177,21 +177,21 @@ class WebClientBrowserTest {
             assertEquals("sent", bob.text("#log li.msg.own[data-status='sent'] .status"));
 
             alice.type("#dm-user", "bob");
-            alice.find("#dm-open").click();
+            alice.click("#dm-open");
             alice.until("the direct conversation is open", d -> alice.text("#conv-title").equals("Direct messages with bob"));
             say(alice, "psst, bob");
             bob.until("bob has an unread direct message from alice",
                     d -> bob.exists("#dm-list li[data-key='dm:alice'] .badge"));
-            bob.find("#dm-list li[data-key='dm:alice'] button").click();
+            bob.click("#dm-list li[data-key='dm:alice'] button");
             bob.until("bob reads it", d -> bob.exists("#log li.msg[data-from='alice']"));
             assertEquals("psst, bob", bob.text("#log li.msg[data-from='alice'] .body"));
 
-            bob.find("#refresh-online").click();
+            bob.click("#refresh-online");
             bob.until("bob sees both users online", d -> bob.dataUsers("#online li").containsAll(List.of("alice", "bob")));
 
-            alice.find("#room-list li[data-key='room:lobby'] button").click();
-            bob.find("#room-list li[data-key='room:lobby'] button").click();
-            bob.find("#leave").click();
+            alice.click("#room-list li[data-key='room:lobby'] button");
+            bob.click("#room-list li[data-key='room:lobby'] button");
+            bob.click("#leave");
             alice.until("alice sees bob leave", d -> logTexts(alice).contains("bob left"));
             alice.until("bob is no longer listed", d -> !alice.dataUsers("#members li").contains("bob"));
             assertFalse(bob.exists("#room-list li[data-key='room:lobby']"), "a room left is no longer listed");
@@ -246,11 +246,11 @@ class WebClientBrowserTest {
             publishFrom(rita, "reload-room", "before the reload", false);
             page.until("the first message is shown", d -> logTexts(page).contains("before the reload"));
             page.type("#dm-user", "rita");
-            page.find("#dm-open").click();
+            page.click("#dm-open");
             page.until("the direct conversation is open", d -> page.text("#conv-title").equals("Direct messages with rita"));
             say(page, "hi rita");
             page.until("the DM is acknowledged", d -> page.exists("#log li.own[data-status='sent']"));
-            page.find("#room-list li[data-key='room:reload-room'] button").click();
+            page.click("#room-list li[data-key='room:reload-room'] button");
             page.until("the room is open again", d -> page.text("#conv-title").equals("# reload-room"));
 
             // A plain reload: nothing is lost, nothing is asked again.
@@ -281,7 +281,7 @@ class WebClientBrowserTest {
             assertFalse(page.exists("#log li.gap"), "nothing was missed");
             page.until("the direct message that came meanwhile is counted",
                     d -> page.exists("#dm-list li[data-key='dm:rita'] .badge"));
-            page.find("#dm-list li[data-key='dm:rita'] button").click();
+            page.click("#dm-list li[data-key='dm:rita'] button");
             page.until("it is shown, recovered", d -> page.texts("#log li.msg.recovered .body")
                     .equals(List.of("a direct one meanwhile")));
             assertTrue(logTexts(page).contains("hi rita"), "the page's own earlier DM is kept");
@@ -335,7 +335,7 @@ class WebClientBrowserTest {
             String conn = connectionId(page);
             page.script("const t = document.getElementById('text'); t.value = 'x'.repeat(70000);"
                     + "t.dispatchEvent(new Event('input'));");
-            page.find("#send").click();
+            page.click("#send");
             page.until("the page explains the refusal", d -> page.find("#composer-note").isDisplayed()
                     && page.text("#composer-note").contains("at most 65,536"));
             assertTrue(page.text("#composer-note").contains("Shorten it"), page.text("#composer-note"));
@@ -349,7 +349,7 @@ class WebClientBrowserTest {
 
             page.type("#text", "a short one");
             assertFalse(page.find("#composer-note").isDisplayed(), "the refusal goes once the text changes");
-            page.find("#send").click();
+            page.click("#send");
             page.until("the short one is sent", d -> page.exists("#log li.msg.own[data-status='sent']"));
             assertEquals("a short one", nextMessage(vic).path("body").path("text").asText());
         }
@@ -363,12 +363,12 @@ class WebClientBrowserTest {
             // A room name the gateway refuses (longer than 128 characters): the join fails with bad_request.
             String bad = "r".repeat(129);
             page.type("#room-name", bad);
-            page.find("#join").click();
+            page.click("#join");
             page.until("a notice says why", d -> page.texts("#notices .toast").stream()
                     .anyMatch(t -> t.contains("Could not join") && t.contains("bad_request")));
             assertFalse(page.exists("#room-list li[data-key='room:" + bad + "']"), "the failed room is not listed");
             assertTrue(page.exists("#room-list li[data-key='room:steady']"));
-            page.find("#room-list li[data-key='room:steady'] button").click();
+            page.click("#room-list li[data-key='room:steady'] button");
             assertFalse(overlaps(page.rect("#notices .toast"), page.rect("#composer")), "the composer stays usable");
             assertTrue(page.find("#text").isEnabled());
             long shown = System.nanoTime();
@@ -395,7 +395,7 @@ class WebClientBrowserTest {
             assertTrue(other.isOpen(), "the new session stays");
             assertEquals(1, gateway.server().gateway().connections().connectionsOf("xena").size());
 
-            page.find("#connect").click();
+            page.click("#connect");
             awaitConnected(page, "xena, signed in again");
             page.until("the room is joined again", d -> page.exists("#room-list li[data-key='room:kept'][data-status='joined']"));
         }
@@ -426,7 +426,7 @@ class WebClientBrowserTest {
             TestClient ivan = gateway.login(Transport.WEBSOCKET, "ivan");
             signIn(page, base, "heidi");
             page.type("#dm-user", "ivan");
-            page.find("#dm-open").click();
+            page.click("#dm-open");
             page.until("ivan is seen online", d -> page.exists("#dm-list li[data-key='dm:ivan'][data-status='online']"));
             assertTrue(page.find("#text").isEnabled());
             say(page, "are you there?");
@@ -445,7 +445,7 @@ class WebClientBrowserTest {
             assertEquals("stored for later", page.text("#log li.own[data-status='stored'] .status"));
 
             page.type("#dm-user", "nobody-by-that-name");
-            page.find("#dm-open").click();
+            page.click("#dm-open");
             page.until("the composer is disabled for a user who is not online", d -> !page.find("#text").isEnabled()
                     && page.text("#composer-note").contains("offline, or there is no such user"));
             assertFalse(page.find("#send").isEnabled());
@@ -475,7 +475,7 @@ class WebClientBrowserTest {
             assertEquals(1, typing.size(), "one indicator for a burst of keystrokes: " + typing);
             assertTrue(typing.get(0).path("body").path("typing").asBoolean(), typing.toString());
             assertFalse(typing.get(0).has("offset"), "ephemeral: not kept in history, no offset");
-            page.find("#send").click();
+            page.click("#send");
             JsonNode msg = nextMessage(judy);
             assertEquals("hello judy, how are you", msg.path("body").path("text").asText());
             assertTrue(msg.has("offset"), "a real message is kept");
@@ -497,7 +497,7 @@ class WebClientBrowserTest {
             String noOverflow = "return document.documentElement.scrollWidth <= window.innerWidth";
             assertEquals(true, page.script(noOverflow), "the sign-in card fits");
             page.type("#token", "yusuf-with-a-rather-long-user-name");
-            page.find("#connect").click();
+            page.click("#connect");
             awaitConnected(page, "yusuf");
             assertEquals(true, page.script(noOverflow), "the header fits");
             assertTrue(page.find("#sidebar").isDisplayed(), "with no conversation open, the list is shown");
@@ -511,11 +511,11 @@ class WebClientBrowserTest {
             assertTrue((Boolean) page.script("const l = document.getElementById('log');"
                     + " return l.scrollHeight > l.clientHeight && document.documentElement.scrollHeight <= innerHeight"),
                     "the log scrolls inside itself at this width too");
-            page.find("#toggle-sidebar").click();
+            page.click("#toggle-sidebar");
             assertTrue(page.find("#sidebar").isDisplayed(), "the list unfolds");
             assertEquals(true, page.script(noOverflow));
             page.screenshot("chat-narrow");
-            page.find("#room-list li button").click();
+            page.click("#room-list li button");
             assertFalse(page.find("#sidebar").isDisplayed());
         }
     }
@@ -566,7 +566,7 @@ class WebClientBrowserTest {
             page.script("window.__states = []; window.chatPage.client.on('state', e => window.__states.push(e.state))");
             try (TestServer second = TestServer.start(fixed)) {
                 Instant clicked = Instant.now();
-                page.find("#reconnect-now").click();
+                page.click("#reconnect-now");
                 awaitConnected(page, "zoe, at once");
                 Duration took = Duration.between(clicked, Instant.now());
                 @SuppressWarnings("unchecked")
@@ -599,14 +599,14 @@ class WebClientBrowserTest {
             page.get(prodBase + "/");
             page.until("the sign-in form asks for a token", d -> page.text("#token-label").equals("Token (JWT)"));
             page.type("#token", token);
-            page.find("#connect").click();
+            page.click("#connect");
             awaitConnected(page, "olga");
             assertEquals("olga", page.text("#whoami"));
             page.until("global presence is off in production: no online list",
                     d -> !page.find("#online-section").isDisplayed());
 
             page.type("#room-name", "secret");
-            page.find("#join").click();
+            page.click("#join");
             page.until("the refusal is explained", d -> page.texts("#notices .toast").stream()
                     .anyMatch(t -> t.contains("Could not join secret") && t.contains("forbidden")));
             page.until("the room is not listed", d -> !page.exists("#room-list li[data-key='room:secret']"));
