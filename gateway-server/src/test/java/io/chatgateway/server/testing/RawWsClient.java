@@ -3,10 +3,8 @@ package io.chatgateway.server.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -21,21 +19,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * handshake (a PROXY header), connect from a chosen local address, and read a refused handshake's status and body.
  * Frames it sends are masked, as RFC 6455 requires of clients.
  */
-public final class RawWsClient extends TestClient {
-    private final Socket socket;
-    private final DataInputStream in;
-    private final OutputStream out;
+public final class RawWsClient extends SocketTestClient {
     private final int status;
     private final String head;
-    private volatile boolean eof;
     private volatile int closeCode = -1;
 
     private RawWsClient(Socket socket, String host, String pathAndQuery, Map<String, String> headers, byte[] prefix) {
-        this.socket = socket;
+        super(socket);
         try {
-            socket.setTcpNoDelay(true);
-            in = new DataInputStream(socket.getInputStream());
-            out = socket.getOutputStream();
             StringBuilder req = new StringBuilder("GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + host + "\r\n"
                     + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
@@ -208,21 +199,6 @@ public final class RawWsClient extends TestClient {
         return closeCode;
     }
 
-    @Override
-    public boolean isOpen() {
-        return !eof && !socket.isClosed();
-    }
-
-    /** Drops the connection with a TCP reset, no closing handshake. */
-    @Override
-    public void abort() {
-        closeSocket(socket, true);
-    }
-
-    @Override
-    public void close() {
-        closeSocket(socket, false);
-    }
 
     @Override
     public String toString() {

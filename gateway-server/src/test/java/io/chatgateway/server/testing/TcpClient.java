@@ -2,10 +2,8 @@ package io.chatgateway.server.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -16,11 +14,7 @@ import java.time.Duration;
 /**
  * A plain blocking-socket client of the TCP transport (4-byte big-endian length, then the JSON bytes).
  */
-public final class TcpClient extends TestClient {
-    private final Socket socket;
-    private final DataInputStream in;
-    private final OutputStream out;
-    private volatile boolean eof;
+public final class TcpClient extends SocketTestClient {
 
     private TcpClient(String host, int port, int receiveBufferBytes) {
         this(open(null, host, port, receiveBufferBytes));
@@ -28,14 +22,7 @@ public final class TcpClient extends TestClient {
 
     /** A client over a socket that is already connected (a plain or TLS socket). */
     private TcpClient(Socket connected) {
-        try {
-            socket = connected;
-            socket.setTcpNoDelay(true);
-            in = new DataInputStream(socket.getInputStream());
-            out = socket.getOutputStream();
-        } catch (IOException e) {
-            throw new AssertionError("TCP client setup failed", e);
-        }
+        super(connected);
     }
 
     /** A connected socket, from {@code localHost} (e.g. 127.0.0.5) when not {@code null}. */
@@ -147,21 +134,5 @@ public final class TcpClient extends TestClient {
             eof = true;
             return -1;
         }
-    }
-
-    @Override
-    public boolean isOpen() {
-        return !eof && !socket.isClosed();
-    }
-
-    /** Closes with a TCP reset instead of an orderly close. */
-    @Override
-    public void abort() {
-        closeSocket(socket, true);
-    }
-
-    @Override
-    public void close() {
-        closeSocket(socket, false);
     }
 }
