@@ -117,7 +117,7 @@ public class LocalRouter implements Router {
         Collection<String> lastOfUser = rooms.leaveAll(connection);
         for (String room : joined) {
             if (lastOfUser.contains(room)) {
-                announceLeft(room, user, LeaveReason.DISCONNECT, null);
+                announceLeft(room, user, LeaveReason.DISCONNECT);
             }
         }
         if (user != null && history.inboxesEnabled()) {
@@ -176,35 +176,33 @@ public class LocalRouter implements Router {
 
     @Override
     public CompletionStage<Boolean> leave(Connection connection, String room, LeaveReason reason) {
-        boolean announced = announces(room, 0);
         RoomRegistry.LeaveResult r = rooms.leave(connection, room);
         if (r == RoomRegistry.LeaveResult.NOT_MEMBER) {
             return FALSE;
         }
         String user = connection.user();
-        boolean toSelf = reason == LeaveReason.REMOVED || reason == LeaveReason.REVOKED;
-        if (toSelf || r == RoomRegistry.LeaveResult.LAST_OF_USER && announced) {
-            inOrder(room, () -> {
-                if (toSelf) {
-                    delivery.toConnection(connection, ServerFrames.left(ByteBufAllocator.DEFAULT, room, user, reason),
-                            OutboundType.LEFT, history.roomsEnabled());
-                }
-                if (r == RoomRegistry.LeaveResult.LAST_OF_USER && announced) {
-                    delivery.toRoom(room, ServerFrames.left(ByteBufAllocator.DEFAULT, room, user, reason), null,
-                            OutboundType.LEFT, history.roomsEnabled());
-                }
-            });
+        if (reason == LeaveReason.REMOVED || reason == LeaveReason.REVOKED) {
+            // Taken out by the server or a refresh: it hears so itself, after what the room sent it before.
+            inOrder(room, () -> delivery.toConnection(connection,
+                    ServerFrames.left(ByteBufAllocator.DEFAULT, room, user, reason), OutboundType.LEFT,
+                    history.roomsEnabled()));
+        }
+        if (r == RoomRegistry.LeaveResult.LAST_OF_USER) {
+            announceLeft(room, user, reason);
         }
         return TRUE;
     }
 
-    /** Announces {@code left} to the room's remaining members, when the room is within the announcement limit. */
-    private void announceLeft(String room, String user, LeaveReason reason, Connection exclude) {
+    /**
+     * Announces a user's {@code left} to the room's remaining members, when the room (counting the user who just
+     * left it) is within the announcement limit.
+     */
+    private void announceLeft(String room, String user, LeaveReason reason) {
         if (!announces(room, 1)) {
             return;
         }
         inOrder(room, () -> delivery.toRoom(room, ServerFrames.left(ByteBufAllocator.DEFAULT, room, user, reason),
-                exclude, OutboundType.LEFT, history.roomsEnabled()));
+                null, OutboundType.LEFT, history.roomsEnabled()));
     }
 
     /**
