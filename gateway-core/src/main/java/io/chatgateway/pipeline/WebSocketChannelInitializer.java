@@ -84,7 +84,8 @@ public final class WebSocketChannelInitializer extends ChannelInitializer<Channe
                         .maxFramePayloadLength(maxFrameBytes)
                         .allowExtensions(false)
                         .expectMaskedFrames(true)
-                        .closeOnProtocolViolation(true)
+                        // The violation still closes the connection, with one close frame: WebSocketFrameCodec's.
+                        .closeOnProtocolViolation(false)
                         .withUTF8Validator(true)
                         .build())
                 .build();
