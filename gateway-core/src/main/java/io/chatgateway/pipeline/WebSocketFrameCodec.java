@@ -54,7 +54,7 @@ final class WebSocketFrameCodec extends ChannelDuplexHandler {
     static final WebSocketFrameCodec INSTANCE = new WebSocketFrameCodec();
     private static final Logger log = LoggerFactory.getLogger(WebSocketFrameCodec.class);
     /** A close frame is a control frame: at most 125 bytes of payload, two of them the status code. */
-    static final int MAX_CLOSE_REASON_BYTES = 123;
+    private static final int MAX_CLOSE_REASON_BYTES = 123;
 
     private static final ClientFrame BINARY_FRAME =
             ClientFrame.invalid(ErrorCode.UNSUPPORTED, "binary frames are not supported; send JSON in text frames", null);
@@ -152,7 +152,7 @@ final class WebSocketFrameCodec extends ChannelDuplexHandler {
     }
 
     /** The close status for a WebSocket failure, or {@code null} when {@code cause} is not one. */
-    static WebSocketCloseStatus closeStatus(Throwable cause) {
+    private static WebSocketCloseStatus closeStatus(Throwable cause) {
         if (cause instanceof CorruptedWebSocketFrameException) {
             return ((CorruptedWebSocketFrameException) cause).closeStatus();
         }
