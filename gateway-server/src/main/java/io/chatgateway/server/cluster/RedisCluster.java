@@ -304,6 +304,11 @@ public final class RedisCluster {
         return nodeId;
     }
 
+    /** The router this cluster gave the engine (for tests). */
+    ClusterRouter router() {
+        return router;
+    }
+
     boolean isAvailable() {
         return status.isBrokerAvailable();
     }
