@@ -151,7 +151,7 @@ end
 
 -- The epoch and latest offset of a history. With a ttl, a missing one starts (new epoch, offset 0, expiring after
 -- ttl ms) and its old entries, if any outlived it, are dropped. Returns nil when missing and not created.
--- A history last written through another Redis server (field s) counts as missing: a replica promoted by a
+-- A history started through another Redis server (field s) counts as missing: a replica promoted by a
 -- failover, or a restart from a snapshot, may lack its last messages, and continuing its offsets would give a
 -- message the offset of one that was delivered and lost, so that a client recovering with it would skip one.
 local function meta(key, list, ttl)
