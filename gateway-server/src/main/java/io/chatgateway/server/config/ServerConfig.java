@@ -421,9 +421,12 @@ public final class ServerConfig {
         }
         v = v.trim();
         String lower = v.toLowerCase(Locale.ROOT);
-        if (!(lower.startsWith("redis://") || lower.startsWith("rediss://")) || v.length() <= "redis://".length()) {
+        boolean cluster = lower.startsWith("redis-cluster://") || lower.startsWith("rediss-cluster://");
+        if (!(lower.startsWith("redis://") || lower.startsWith("rediss://") || cluster)
+                || v.length() <= (cluster ? "redis-cluster://" : "redis://").length()) {
             problems.add(where(Setting.REDIS_URI) + ": " + maskPassword(v)
-                    + " (expected: redis://[user:password@]host[:port][/db] or rediss://...)");
+                    + " (expected: redis://[user:password@]host[:port][/db], rediss://..., or a Redis Cluster:"
+                    + " redis-cluster://[user:password@]host:port[,host:port...])");
             return null;
         }
         return v;
