@@ -68,6 +68,15 @@ interface RedisBroker {
 
     String roomChannel(String room);
 
+    /**
+     * Whether an outage may have lost some of this node's entries while others survive (a Redis Cluster shard that
+     * restarted empty), so that the node must register everything again after any outage. One Redis loses all of
+     * them or none, which the lease refresh sees.
+     */
+    default boolean mayLoseKeysInOutage() {
+        return false;
+    }
+
     /** Closes the connections and the client. */
     void close(java.time.Duration timeout);
 }

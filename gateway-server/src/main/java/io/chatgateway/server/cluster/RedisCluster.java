@@ -514,7 +514,8 @@ public final class RedisCluster {
             // First registration of this run: whatever an earlier run under this node id left is stale.
             resync(true, false, had ? "restart" : "reset");
         } else if (!status.isBrokerAvailable() || !had || reaped || overflow) {
-            resync(!had || reaped || overflow, reaped, "reset");
+            boolean lost = !status.isBrokerAvailable() && broker.mayLoseKeysInOutage();
+            resync(!had || reaped || overflow || lost, reaped, "reset");
         } else {
             drainDeferred();
         }

@@ -12,7 +12,7 @@
 -- Node N, slot of {N}:  P:n:{N}:info (hash: stats, conns, run)  P:n:{N}:users, P:n:{N}:rooms (sets: its index,
 --                       what reaping walks)  P:n:{N}:reaped (tombstone)  channel P:n:{N}:in (broadcasts, probe)
 -- Cluster, slot of {P}: {P}:nodes (zset: node -> lease deadline)  {P}:clock  {P}:reaping (hash: node -> claim)
--- A name with a brace (or starting with '~') is tagged by its hex form, so that every key of it stays in one slot.
+-- A name with a brace (or empty, or starting with '~') is tagged by its hex form, so that every key of it stays in one slot.
 local P = ARGV[1]
 local SELF = ARGV[2]
 local KEY_TTL = tonumber(ARGV[3])
@@ -51,7 +51,7 @@ local function live(node)
 end
 
 local function tag(name)
-  if string.find(name, '[{}]') or string.sub(name, 1, 1) == '~' then
+  if name == '' or string.find(name, '[{}]') or string.sub(name, 1, 1) == '~' then
     return '~' .. (string.gsub(name, '.', function(c) return string.format('%02x', string.byte(c)) end))
   end
   return name

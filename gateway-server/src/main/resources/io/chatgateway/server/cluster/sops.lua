@@ -151,6 +151,9 @@ local function isend(user, open, arg)
   count = count + others
   serving = serving or others > 0
   local epoch = meta(k .. ':i', k .. ':il', serving and ONLINE_INBOX_TTL or nil)
+  if serving and epoch then
+    redis.call('PEXPIRE', k .. ':i', ONLINE_INBOX_TTL)
+  end
   if count == 0 and (epoch == nil or ephemeral or exclude ~= '') then
     return { 0, 0, 1 }
   end

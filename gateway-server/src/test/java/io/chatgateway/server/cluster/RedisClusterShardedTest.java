@@ -205,6 +205,7 @@ class RedisClusterShardedTest {
         assertEquals(1, bob.expect("message").get("offset").asLong());
         JsonNode welcome;
         bob.close();
+        assertEquals("shrec-bob", alice.expect("left").get("user").asText());
         alice.sendFields("type", "publish", "id", "p2", "room", room, "body", "two");
         alice.expect("ack");
         alice.sendFields("type", "publish", "id", "p3", "room", room, "body", "three");
