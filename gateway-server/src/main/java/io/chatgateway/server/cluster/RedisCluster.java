@@ -42,8 +42,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Cluster mode: this node's membership in a cluster of gateways that share one user space through Redis.
  *
- * <p>It owns the Redis client (two connections: one pipelining commands, one for pub/sub), the node's lease, and
- * the {@link io.chatgateway.routing.Router} it gives the engine. Life cycle, as {@code GatewayServer} drives it:
+ * <p>It owns the node's lease, its resynchronisation after an outage, the clean-ups that wait for the broker, and
+ * the {@link io.chatgateway.routing.Router} it gives the engine; it reaches Redis through a {@link RedisBroker}: one
+ * Redis ({@code redis://}, two connections: one pipelining commands, one for pub/sub) or a Redis Cluster
+ * ({@code redis-cluster://}, keys and pub/sub sharded by slot). Life cycle, as {@code GatewayServer} drives it:
  * <pre>{@code
  * RedisCluster cluster = new RedisCluster(ClusterConfig.from(config), config.gateway().nodeId());
  * Gateway gateway = Gateway.builder(config.gateway()).routerFactory(cluster.routerFactory())...build();

@@ -19,6 +19,7 @@ import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.RedisPubSubListener;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.netty.util.concurrent.EventExecutor;
 
@@ -210,9 +211,11 @@ final class ShardedRedisBroker implements RedisBroker {
 
     @Override
     public boolean owns(RedisChannelHandler<?, ?> connection) {
-        // Not the per-shard connections, nor the short-lived ones of topology refreshes, which come and go:
-        // a shard that fails shows as failing commands and lease refreshes instead.
-        return connection == commands || connection == pubsub;
+        // The pub/sub connections to each shard count: a shard that dropped one may have lost this node's
+        // subscriptions (Lettuce's own re-subscription sends all sharded channels in one SSUBSCRIBE, which fails
+        // with CROSSSLOT), so the node resyncs and subscribes one by one. Command connections to the shards and the
+        // short-lived ones of topology refreshes come and go: a failing shard shows as failing commands instead.
+        return connection == commands || connection == pubsub || connection instanceof StatefulRedisPubSubConnection;
     }
 
     @Override
