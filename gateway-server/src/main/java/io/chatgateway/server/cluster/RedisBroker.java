@@ -53,6 +53,12 @@ interface RedisBroker {
     /** {@code nodes.lua}'s answer: node, deadline, statistics, connections per live node. */
     CompletableFuture<List<Object>> nodes(byte[][] common);
 
+    /**
+     * The run id of the Redis server the commands go to ({@code INFO server}), to tell a failover or restart;
+     * {@code null} when it cannot say (a Redis Cluster has one per shard, and its resync covers any outage anyway).
+     */
+    CompletableFuture<String> serverRunId();
+
     /** Subscribes to a channel (sharded channels for a sharded broker); completes when Redis confirmed it. */
     CompletableFuture<Void> subscribe(String channel);
 

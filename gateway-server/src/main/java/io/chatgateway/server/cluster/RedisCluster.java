@@ -106,6 +106,8 @@ public final class RedisCluster {
     private boolean everAvailable;
     private int downEpoch;
     private String lastProblem;
+    /** Run id of the Redis server this node last synchronised with (tells a failover or restart). */
+    private String syncedRunId;
 
     /**
      * @param nodeId this node's id, as in the engine's configuration (it prefixes connection ids, which is how the
@@ -288,6 +290,11 @@ public final class RedisCluster {
         return nodeId;
     }
 
+    /** The router this cluster gave the engine (for tests). */
+    ClusterRouter router() {
+        return router;
+    }
+
     boolean isAvailable() {
         return status.isBrokerAvailable();
     }
@@ -379,7 +386,7 @@ public final class RedisCluster {
         return unavailable(what + " failed: " + cause.getMessage());
     }
 
-    private static boolean isTransient(Throwable executionError) {
+    static boolean isTransient(Throwable executionError) {
         String m = String.valueOf(executionError.getMessage());
         return m.startsWith("BUSY") || m.startsWith("LOADING") || m.startsWith("OOM") || m.startsWith("MASTERDOWN")
                 || m.startsWith("READONLY") || m.startsWith("TRYAGAIN") || m.startsWith("CLUSTERDOWN");
@@ -525,15 +532,38 @@ public final class RedisCluster {
 
     /**
      * Brings Redis back in line with this node's memory: resubscribes, and when the node's keys are gone (Redis lost
-     * them, or peers reaped the node) or cannot be trusted (first start, clean-ups lost) replaces them with every
-     * connection and membership it holds. Clean-ups that waited for the broker are applied last; then the node is
-     * available.
+     * them, or peers reaped the node) or cannot be trusted (first start, clean-ups lost, another Redis server than
+     * the one last synchronised with) replaces them with every connection and membership it holds. Clean-ups that
+     * waited for the broker are applied last (before the replacement when the server changed: its copy of the keys
+     * may still have what they end, so they can announce {@code left}); then the node is available.
      */
     private void resync(boolean full, boolean announce, String resetMode) {
         resyncing = true;
         int epoch = downEpoch;
         boolean recovering = everAvailable && !status.isBrokerAvailable();
         status.state(ClusterStatus.BrokerState.RESYNCING);
+        broker.serverRunId().whenComplete((runId, error) -> control.execute(() -> {
+            if (stopped || error != null || epoch != downEpoch) {
+                resyncing = false;
+                if (!stopped && error != null) {
+                    markDown(rootCause(error));
+                }
+                return;
+            }
+            // A replica promoted by a failover holds a copy of the keys that may lack the last writes (a login
+            // welcomed, a connection gone), and a restarted Redis may have loaded an old snapshot: neither can be
+            // trusted even though this node's keys are there.
+            boolean moved = runId != null && syncedRunId != null && !runId.equals(syncedRunId);
+            if (moved) {
+                log.warn("Redis is another server than before (run id {} instead of {}: a failover or a restart); "
+                        + "node {} registers its users and rooms again", runId, syncedRunId, nodeId);
+            }
+            resync(epoch, recovering, full || moved, moved && !full, announce, resetMode, runId);
+        }));
+    }
+
+    private void resync(int epoch, boolean recovering, boolean full,
+                        boolean cleanUpsFirst, boolean announce, String resetMode, String runId) {
         if (full) {
             synchronized (lock) {
                 deferredOverflow = false;
@@ -541,6 +571,9 @@ public final class RedisCluster {
         }
         CompletableFuture<?> done = subscribe(broker.inboxChannel()).thenCompose(v -> subscriptions.resubscribeAll())
                 .thenCompose(v -> broker.resubscribeOwn());
+        if (cleanUpsFirst) {
+            done = done.thenCompose(v -> applyDeferred());
+        }
         if (full) {
             done = done.thenCompose(v -> broker.reset(commonArgs, resetMode))
                     .thenCompose(v -> runTick())
@@ -563,6 +596,9 @@ public final class RedisCluster {
                 drainDeferredLocked();
                 status.state(ClusterStatus.BrokerState.AVAILABLE);
             }
+            if (runId != null) {
+                syncedRunId = runId;
+            }
             lastProblem = null;
             if (recovering) {
                 status.reconnected();
@@ -573,6 +609,25 @@ public final class RedisCluster {
             }
             everAvailable = true;
         }));
+    }
+
+    /**
+     * Sends the clean-ups that waited for the broker, in order, in batches of their own; completes when each batch
+     * was answered or failed (a failed clean-up waits again).
+     */
+    private CompletableFuture<Void> applyDeferred() {
+        List<Op> ops;
+        synchronized (lock) {
+            ops = new ArrayList<>(deferred);
+            deferred.clear();
+            status.deferred(0);
+        }
+        List<CompletableFuture<?>> sent = new ArrayList<>();
+        for (int i = 0; i < ops.size(); i += OpBatcher.MAX_OPS) {
+            List<Op> batch = new ArrayList<>(ops.subList(i, Math.min(ops.size(), i + OpBatcher.MAX_OPS)));
+            sent.add(sendBatch(batch).toCompletableFuture().handle((r, e) -> null));
+        }
+        return CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]));
     }
 
     private CompletableFuture<Void> registerAll(boolean announce) {

@@ -230,6 +230,11 @@ final class ShardedRedisBroker implements RedisBroker {
     }
 
     @Override
+    public CompletableFuture<String> serverRunId() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
     public boolean mayLoseKeysInOutage() {
         return true;
     }

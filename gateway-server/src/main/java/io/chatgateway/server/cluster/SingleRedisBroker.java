@@ -3,6 +3,7 @@ package io.chatgateway.server.cluster;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulConnection;
@@ -17,6 +18,7 @@ import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * One Redis (or a primary behind Sentinel): two connections, one pipelining commands, one for pub/sub; every key
@@ -38,6 +40,10 @@ final class SingleRedisBroker implements RedisBroker {
         this.inbox = config.name() + ":in:" + nodeId;
         this.uri = RedisURI.create(config.redisUri());
         uri.setTimeout(config.timeout());
+        for (RedisURI sentinel : uri.getSentinels()) {
+            // Sentinel URIs: the primary is looked up through these at every (re)connection.
+            sentinel.setTimeout(config.timeout());
+        }
         this.client = RedisClient.create(resources, uri);
         client.setOptions(options);
         client.addListener(events);
@@ -117,6 +123,26 @@ final class SingleRedisBroker implements RedisBroker {
     @Override
     public CompletableFuture<List<Object>> nodes(byte[][] common) {
         return Scripts.run(commands.async(), Scripts.NODES, common);
+    }
+
+    @Override
+    public CompletableFuture<String> serverRunId() {
+        return commands.async().info("server").toCompletableFuture().handle((info, error) -> {
+            if (error != null) {
+                Throwable cause = RedisCluster.rootCause(error);
+                if (cause instanceof RedisCommandExecutionException && !RedisCluster.isTransient(cause)) {
+                    // INFO renamed or refused: a failover is noticed by missing keys only.
+                    return null;
+                }
+                throw new CompletionException(cause);
+            }
+            for (String line : info.split("\r?\n")) {
+                if (line.startsWith("run_id:")) {
+                    return line.substring("run_id:".length()).trim();
+                }
+            }
+            return null;
+        });
     }
 
     @Override
