@@ -110,7 +110,8 @@ else
       --dir "$shard_dir" --logfile "$shard_dir/redis.log" --maxclients 1000 &
     redis_pids+=($!)
     pids+=($!)
-    redis_uri+="$([[ $i -gt 0 ]] && echo ,)127.0.0.1:$port"
+    if [[ $i -gt 0 ]]; then redis_uri+=","; fi
+    redis_uri+="127.0.0.1:$port"
   done
   redis_pid="${redis_pids[0]}"
   for i in "${!shard_ports[@]}"; do wait_port "${shard_ports[$i]}" "redis shard $i" "${redis_pids[$i]}"; done
