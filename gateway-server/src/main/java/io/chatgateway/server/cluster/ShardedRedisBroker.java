@@ -644,8 +644,9 @@ final class ShardedRedisBroker implements RedisBroker {
     public CompletableFuture<?> reset(byte[][] common, String mode) {
         switch (mode) {
             case "depart":
-                return commands.async().zrem(clusterKey("nodes"), utf8(nodeId)).toCompletableFuture()
-                        .thenCompose(v -> walk(nodeId, common, true, false));
+                // The lease goes last: if the walk does not finish, the node is still listed and a peer reaps it.
+                return walk(nodeId, common, true, false)
+                        .thenCompose(v -> commands.async().zrem(clusterKey("nodes"), utf8(nodeId)).toCompletableFuture());
             case "restart":
                 return walk(nodeId, common, true, false);
             default:
