@@ -281,7 +281,8 @@ if [[ "$shards" -gt 0 && -f "$out_dir/results.json" ]]; then
   for i in "${!redis_pids[@]}"; do
     total=$((total + $(cpu_ticks "${redis_pids[$i]}") - ${cpu_before[$i]}))
   done
-  sent="$(grep -o '"sent":[0-9]*' "$out_dir/results.json" | head -1 | grep -o '[0-9]*$' || echo 0)"
+  sent="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["counters"]["sent"])' \
+    "$out_dir/results.json" 2>/dev/null || echo 0)"
   echo "Redis Cluster ($shards shards): $(awk -v t="$total" -v hz="$hz" 'BEGIN{printf "%.1f", t/hz}') s of CPU in all," \
     "$(awk -v t="$total" -v hz="$hz" -v n="${sent:-0}" 'BEGIN{if (n > 0) printf "%.1f", t/hz*1e6/n; else printf "?"}') us per message sent ($sent sent)"
 fi
