@@ -54,8 +54,8 @@ interface RedisBroker {
     CompletableFuture<List<Object>> nodes(byte[][] common);
 
     /**
-     * The run id of the Redis server the commands go to ({@code INFO server}), to tell a failover or restart;
-     * {@code null} when it cannot say (a Redis Cluster has one per shard, and its resync covers any outage anyway).
+     * The run id of the Redis server the commands go to ({@code INFO server}; a Redis Cluster: of every primary), to
+     * tell a failover or restart, after which the node registers everything again; {@code null} when it cannot say.
      */
     CompletableFuture<String> serverRunId();
 
@@ -73,15 +73,6 @@ interface RedisBroker {
     String inboxChannel();
 
     String roomChannel(String room);
-
-    /**
-     * Whether an outage may have lost some of this node's entries while others survive (a Redis Cluster shard that
-     * restarted empty), so that the node must register everything again after any outage. One Redis loses all of
-     * them or none, which the lease refresh sees.
-     */
-    default boolean mayLoseKeysInOutage() {
-        return false;
-    }
 
     /** Closes the connections and the client. */
     void close(java.time.Duration timeout);

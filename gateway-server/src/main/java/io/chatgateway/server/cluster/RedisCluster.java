@@ -523,8 +523,7 @@ public final class RedisCluster {
             // First registration of this run: whatever an earlier run under this node id left is stale.
             resync(true, false, had ? "restart" : "reset");
         } else if (!status.isBrokerAvailable() || !had || reaped || overflow) {
-            boolean lost = !status.isBrokerAvailable() && broker.mayLoseKeysInOutage();
-            resync(!had || reaped || overflow || lost, reaped, "reset");
+            resync(!had || reaped || overflow, reaped, "reset");
         } else {
             drainDeferred();
         }

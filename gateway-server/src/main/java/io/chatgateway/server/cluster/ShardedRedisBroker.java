@@ -229,14 +229,28 @@ final class ShardedRedisBroker implements RedisBroker {
         }
     }
 
+    /**
+     * The run ids of every primary, sorted and joined: a shard restarted (empty, or from an old snapshot) or failed
+     * over has another one, which makes the node register everything again; an outage that lost nothing (a
+     * timeout, a dropped connection) only resubscribes, as on one Redis.
+     */
     @Override
     public CompletableFuture<String> serverRunId() {
-        return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public boolean mayLoseKeysInOutage() {
-        return true;
+        return commands.async().upstream().commands().info("server").toCompletableFuture().thenApply(infos -> {
+            List<String> ids = new ArrayList<>(infos.size());
+            for (String info : infos) {
+                for (String line : info.split("\\r?\\n")) {
+                    if (line.startsWith("run_id:")) {
+                        ids.add(line.substring("run_id:".length()).trim());
+                    }
+                }
+            }
+            if (ids.isEmpty()) {
+                return null;
+            }
+            ids.sort(null);
+            return String.join(",", ids);
+        });
     }
 
     // ---- batches
