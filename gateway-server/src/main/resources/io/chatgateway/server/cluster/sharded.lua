@@ -17,8 +17,9 @@ local P = ARGV[1]
 local SELF = ARGV[2]
 local KEY_TTL = tonumber(ARGV[3])
 local TOMBSTONE_TTL = 3600000
+-- (A sixth word, the run ids of the primaries, is for the single-Redis scripts' epochs and not read here.)
 local ROOM_SIZE, ROOM_TTL, INBOX_SIZE, INBOX_TTL, EVENTS_MAX = string.match(ARGV[4],
-  '^(%d+) (%d+) (%d+) (%d+) (%d+)$')
+  '^(%d+) (%d+) (%d+) (%d+) (%d+)')
 ROOM_SIZE, ROOM_TTL = tonumber(ROOM_SIZE), tonumber(ROOM_TTL)
 INBOX_SIZE, INBOX_TTL, EVENTS_MAX = tonumber(INBOX_SIZE), tonumber(INBOX_TTL), tonumber(EVENTS_MAX)
 local ONLINE_INBOX_TTL = INBOX_TTL + 3600000
