@@ -194,6 +194,8 @@ class JwtFuzzTest {
     /** Found by strictJsonRefusesExactlyWhatAStrictReaderRefuses: Jackson read a UTF-16 or UTF-32 header as JSON. */
     @Example
     void refusesHeadersAndClaimsInUtf16OrUtf32() throws Exception {
+        // The shrunk input: "{}" in UTF-16BE.
+        assertThrows(StrictJson.Problem.class, () -> StrictJson.readObject(new byte[] {0, '{', 0, '}'}));
         for (String charset : List.of("UTF-16BE", "UTF-16LE", "UTF-32BE", "UTF-32LE")) {
             byte[] json = "{\"alg\":\"HS256\"}".getBytes(java.nio.charset.Charset.forName(charset));
             assertThrows(StrictJson.Problem.class, () -> StrictJson.readObject(json), charset);
