@@ -206,6 +206,15 @@ class JwtFuzzTest {
         }
     }
 
+    /** Found by readsAnyJwksFailingOnlyWithIllegalArgument: a key set that is JSON null was a NullPointerException. */
+    @Example
+    void refusesAJwksThatIsNull() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> JwtKeys.fromJwks("null", skipped -> { }));
+        assertEquals("not a JSON object: null", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> JwtKeys.fromJwks(" null ", skipped -> { }));
+    }
+
     // ---- checks
 
     /** The authenticator's answer: a Principal or RoomRight, or the reason it gave. Fails on anything else. */
