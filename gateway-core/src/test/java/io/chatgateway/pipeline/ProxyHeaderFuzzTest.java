@@ -97,7 +97,7 @@ class ProxyHeaderFuzzTest {
         }
     }
 
-    @Property(tries = 400)
+    @Property(tries = 300)
     void anyOtherInputIsAdmittedRefusedOrTimedOutExactlyOnce(@ForAll("anyHeaders") byte[] input,
                                                            @ForAll("cuts") List<Integer> cuts) {
         long invalid = GATEWAY.metrics().refused(RefusalReason.PROXY_INVALID);

@@ -67,7 +67,7 @@ class FrameParserFuzzTest {
 
     // ---- whatever comes in
 
-    @Property(tries = 400)
+    @Property(tries = 300)
     void answersAnyInputWithAFrameAndNeverThrows(@ForAll("anything") byte[] data) {
         ClientFrame f = parser.parse(data.clone());
         assertTyped(f);
@@ -126,7 +126,7 @@ class FrameParserFuzzTest {
 
     // ---- valid frames
 
-    @Property(tries = 400)
+    @Property(tries = 300)
     void acceptsEveryFrameTheProtocolAllowsWithTheValuesSent(@ForAll("validFrames") ValidFrame v) {
         ClientFrame f = parser.parse(v.json.getBytes(StandardCharsets.UTF_8));
         assertTrue(f.isValid(), () -> f + " for " + v.json);
