@@ -133,6 +133,39 @@ class TcpFramingFuzzTest {
         assertTrue(replies.frames.size() > 0 || frames.isEmpty() && !loggedIn, "no reply at all");
     }
 
+    @Property(tries = 100)
+    void anOversizedFrameIsAnsweredWithFrameTooLargeAndAClose(@ForAll("protocolFrames") List<byte[]> before,
+                                                             @ForAll("cuts") List<Integer> cuts,
+                                                             @ForAll @net.jqwik.api.constraints.LongRange(
+                                                                     min = 4097, max = 0xFFFFFFFFL) long length)
+            throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel(DefaultChannelId.newInstance(), GATEWAY.tcpInitializer());
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        for (byte[] f : before) {
+            wire.writeBytes(prefix(f.length));
+            wire.writeBytes(f);
+        }
+        wire.writeBytes(prefix((int) length));
+        wire.writeBytes(new byte[64]); // the start of the announced bytes; the rest never comes
+        for (byte[] read : split(wire.toByteArray(), cuts)) {
+            if (ch.isOpen()) {
+                ch.writeInbound(Unpooled.wrappedBuffer(read));
+            }
+        }
+        ch.runPendingTasks();
+        Reference replies = Reference.read(drainOutbound(ch), Integer.MAX_VALUE);
+        boolean open = ch.isOpen();
+        ch.finishAndReleaseAll();
+        assertFalse(open, "closed after an oversized frame");
+        replies.frames.forEach(TcpFramingFuzzTest::assertServerFrame);
+        JsonNode last = JSON.readTree(replies.frames.get(replies.frames.size() - 1));
+        // Unless something before it closed the connection first (too many malformed frames, a failed auth).
+        if (!last.path("type").asText().equals("kicked") && !last.path("code").asText().equals("unauthorized")
+                && !last.path("code").asText().equals("bad_request")) {
+            assertEquals("frame_too_large", last.path("code").asText(), last::toString);
+        }
+    }
+
     /** A gateway frame: a JSON object with a type, and an error has a code the protocol lists, never internal. */
     static void assertServerFrame(byte[] reply) {
         JsonNode n;
@@ -275,6 +308,12 @@ class TcpFramingFuzzTest {
     }
 
     /** What a client may put in a frame: valid frames, near-JSON, any JSON, bytes, and a frame one byte too big. */
+    @Provide
+    Arbitrary<List<byte[]>> protocolFrames() {
+        return JsonGen.utf8(Arbitraries.of("{\"type\":\"ping\",\"id\":1}", "{\"type\":\"auth\",\"token\":\"big\"}",
+                "{\"type\":\"join\",\"room\":\"r\"}", "{\"type\":\"nope\"}")).list().ofMaxSize(3);
+    }
+
     @Provide
     Arbitrary<List<byte[]>> clientFrames() {
         return clientFrame().list().ofMaxSize(12);

@@ -132,6 +132,56 @@ class WebSocketDecodingFuzzTest {
         assertServerFrames(out);
     }
 
+    @Property(tries = 100)
+    void anOversizedMessageIsClosedWith1009(@ForAll("messageLists") List<Message> before,
+                                           @ForAll("cuts") List<Integer> cuts,
+                                           @ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 3000) int over,
+                                           @ForAll boolean fragmented) {
+        EmbeddedChannel ch = new EmbeddedChannel(DefaultChannelId.newInstance(),
+                GATEWAY.webSocketInitializer(NotFoundHttpHandler.INSTANCE));
+        ch.writeInbound(Unpooled.copiedBuffer("GET /ws?token=big HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", StandardCharsets.US_ASCII));
+        TcpFramingFuzzTest.drainOutbound(ch);
+        byte[] big = new byte[MAX + over];
+        Arrays.fill(big, (byte) ' ');
+        int half = big.length / 2;
+        List<Function<Void, WebSocketFrame>> frames = fragmented
+                ? List.of(x -> new TextWebSocketFrame(false, 0, Unpooled.wrappedBuffer(big, 0, half)),
+                        x -> new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(big, half, big.length - half)))
+                : List.of(x -> new TextWebSocketFrame(Unpooled.wrappedBuffer(big)));
+        List<Message> all = new ArrayList<>(before);
+        all.add(new Message(frames, big, false, "oversized"));
+        for (byte[] read : TcpFramingFuzzTest.split(clientWire(all), cuts)) {
+            if (ch.isOpen()) {
+                ch.writeInbound(Unpooled.wrappedBuffer(read));
+            }
+        }
+        ch.runPendingTasks();
+        byte[] out = TcpFramingFuzzTest.drainOutbound(ch);
+        boolean open = ch.isOpen();
+        ch.finishAndReleaseAll();
+        assertServerFrames(out);
+        assertTrue(!open, "closed");
+        assertEquals(1009, lastCloseStatus(out), "close status");
+    }
+
+    private static int lastCloseStatus(byte[] out) {
+        EmbeddedChannel client = new EmbeddedChannel(new WebSocket08FrameDecoder(WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(1 << 20).allowExtensions(false).expectMaskedFrames(false)
+                .closeOnProtocolViolation(false).build()));
+        client.writeInbound(Unpooled.wrappedBuffer(out));
+        int status = -2;
+        for (Object o; (o = client.readInbound()) != null; ) {
+            if (o instanceof CloseWebSocketFrame) {
+                status = ((CloseWebSocketFrame) o).statusCode();
+            }
+            ((WebSocketFrame) o).release();
+        }
+        client.finishAndReleaseAll();
+        return status;
+    }
+
     /** The server's bytes as a client reads them: unmasked frames, JSON text, at most one close, last. */
     private static void assertServerFrames(byte[] out) {
         EmbeddedChannel client = new EmbeddedChannel(new WebSocket08FrameDecoder(WebSocketDecoderConfig.newBuilder()
