@@ -249,6 +249,11 @@ public final class FrameParser {
         if (s == null) {
             return "";
         }
-        return s.length() <= 120 ? s : s.substring(0, 120) + "...";
+        if (s.length() <= 120) {
+            return s;
+        }
+        // Not between the halves of a surrogate pair.
+        int cut = Character.isHighSurrogate(s.charAt(119)) && Character.isLowSurrogate(s.charAt(120)) ? 119 : 120;
+        return s.substring(0, cut) + "...";
     }
 }

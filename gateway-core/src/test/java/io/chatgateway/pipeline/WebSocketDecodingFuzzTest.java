@@ -188,6 +188,14 @@ class WebSocketDecodingFuzzTest {
                 .maxFramePayloadLength(1 << 20).allowExtensions(false).expectMaskedFrames(false)
                 .closeOnProtocolViolation(false).withUTF8Validator(true).build()));
         client.writeInbound(Unpooled.wrappedBuffer(out));
+        try {
+            readAll(client);
+        } finally {
+            client.finishAndReleaseAll();
+        }
+    }
+
+    private static void readAll(EmbeddedChannel client) {
         boolean closed = false;
         for (Object o; (o = client.readInbound()) != null; ) {
             WebSocketFrame f = (WebSocketFrame) o;
@@ -208,7 +216,6 @@ class WebSocketDecodingFuzzTest {
                 f.release();
             }
         }
-        client.finishAndReleaseAll();
     }
 
     private static String describe(ClientFrame f) {
