@@ -51,7 +51,9 @@ public final class Fuzzing implements AroundPropertyHook, AroundTryHook, AfterCo
     @Override
     public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
         Integer tries = Integer.getInteger(TRIES_PROPERTY);
-        if (tries != null && tries > 0) {
+        // An @Example (one try) is a fixed input: repeating it finds nothing.
+        boolean example = context.attributes().tries().map(t -> t == 1).orElse(false);
+        if (tries != null && tries > 0 && !example) {
             context.attributes().setTries(tries);
         }
         return property.execute();
