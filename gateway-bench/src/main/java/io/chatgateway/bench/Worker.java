@@ -601,6 +601,16 @@ final class Worker implements ClientListener, AutoCloseable {
     }
 
     @Override
+    public void onPresence(BenchClient c, String errorCode) {
+        if (errorCode == null) {
+            stats.increment(Counter.PRESENCE_ANSWERED);
+        } else {
+            stats.increment(Counter.PRESENCE_ERRORS);
+            Stats.count(stats.errorCodes, "presence: " + errorCode);
+        }
+    }
+
+    @Override
     public void onMembership(BenchClient c) {
         stats.increment(Counter.MEMBERSHIP);
     }
