@@ -32,6 +32,7 @@ final class Reconnects {
     /** Failed attempts in a row after which a client gives up reconnecting (each is counted). */
     static final int MAX_FAILURES = 20;
     static final long RETRY_DELAY_MILLIS = 100;
+    static final long MAX_RETRY_DELAY_MILLIS = 2_000;
 
     private final Worker w;
     private final ClientFactory factory;
@@ -178,12 +179,15 @@ final class Reconnects {
             w.stats.increment(Counter.RECONNECTS_ABANDONED);
             return;
         }
+        // Backing off (up to 2 s) lets the attempts outlast an outage of a few seconds (a node or the broker
+        // failing over) instead of spending them all in the first two.
+        long delay = Math.min(MAX_RETRY_DELAY_MILLIS, RETRY_DELAY_MILLIS << Math.min(5, r.failures - 1));
         r.loop.schedule(() -> {
             if (r.reconnecting) {
                 c.drop(false);
                 connect(c);
             }
-        }, RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     // ---- coming back

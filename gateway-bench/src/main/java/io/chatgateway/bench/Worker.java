@@ -521,6 +521,11 @@ final class Worker implements ClientListener, AutoCloseable {
         Resume resume = c.resume;
         if (c.awaitingJoin != null) {
             c.awaitingJoin = null;
+            if (resume != null && resume.reconnecting && "unavailable".equals(code)) {
+                // A cluster whose broker is away for now: the client tries again, as a real one would.
+                reconnects.connectFailed(c, "join refused: unavailable");
+                return;
+            }
             if (resume != null && resume.reconnecting) {
                 Stats.count(stats.failures, "reconnect: join refused: " + code);
                 reconnects.joinRefused(c);
