@@ -369,6 +369,10 @@ final class Reconnects {
             for (int i = 0; i < r.errored.size(); i++) {
                 errored.add(r.errored.get(i));
             }
+            ArrayNode unavailable = a.addArray();
+            for (int i = 0; i < r.unavailable.size(); i++) {
+                unavailable.add(r.unavailable.get(i));
+            }
             synchronized (out) {
                 out.set(Integer.toString(c.index), a);
             }
@@ -406,10 +410,13 @@ final class Reconnects {
                         got--;
                     }
                 }
+                java.util.Set<Long> unavailable = new java.util.HashSet<>();
+                info.path(3).forEach(q -> unavailable.add(q.asLong()));
                 for (JsonNode q : errored) {
                     if (seen != null && seen.contains(s, q.asLong())) {
                         got--;
-                        w.stats.increment(Counter.DELIVERED_DESPITE_ERROR);
+                        w.stats.increment(unavailable.contains(q.asLong()) ? Counter.DELIVERED_DESPITE_UNAVAILABLE
+                                : Counter.DELIVERED_DESPITE_ERROR);
                     }
                 }
                 delivered += got;

@@ -539,7 +539,11 @@ final class Worker implements ClientListener, AutoCloseable {
         stats.increment(Counter.ERRORS);
         Stats.count(stats.errorCodes, code);
         if (resume != null && !resume.historyAsked) {
-            resume.errored.add(resume.firstSeqOnConnection + resume.answeredOnConnection++);
+            long seq = resume.firstSeqOnConnection + resume.answeredOnConnection++;
+            resume.errored.add(seq);
+            if ("unavailable".equals(code)) {
+                resume.unavailable.add(seq);
+            }
         }
         ArrayDeque<long[]> pending = c.pendingPublishesOrNull();
         if (pending != null && !pending.isEmpty()) {
