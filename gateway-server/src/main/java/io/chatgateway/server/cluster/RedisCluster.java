@@ -116,6 +116,8 @@ public final class RedisCluster {
     private boolean everAvailable;
     private int downEpoch;
     private String lastProblem;
+    /** Run id of the Redis server this node last synchronised with (tells a failover or restart). */
+    private String syncedRunId;
 
     /**
      * @param nodeId this node's id, as in the engine's configuration (it prefixes connection ids, which is how the
@@ -183,6 +185,10 @@ public final class RedisCluster {
         resources = b.build();
         uri = RedisURI.create(config.redisUri());
         uri.setTimeout(config.timeout());
+        for (RedisURI sentinel : uri.getSentinels()) {
+            // Sentinel URIs: the primary is looked up through these at every (re)connection.
+            sentinel.setTimeout(config.timeout());
+        }
         client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
@@ -302,6 +308,11 @@ public final class RedisCluster {
 
     String nodeId() {
         return nodeId;
+    }
+
+    /** The router this cluster gave the engine (for tests). */
+    ClusterRouter router() {
+        return router;
     }
 
     boolean isAvailable() {
@@ -554,22 +565,48 @@ public final class RedisCluster {
 
     /**
      * Brings Redis back in line with this node's memory: resubscribes, and when the node's keys are gone (Redis lost
-     * them, or peers reaped the node) or cannot be trusted (first start, clean-ups lost) replaces them with every
-     * connection and membership it holds. Clean-ups that waited for the broker are applied last; then the node is
-     * available.
+     * them, or peers reaped the node) or cannot be trusted (first start, clean-ups lost, another Redis server than
+     * the one last synchronised with) replaces them with every connection and membership it holds. Clean-ups that
+     * waited for the broker are applied last (before the replacement when the server changed: its copy of the keys
+     * may still have what they end, so they can announce {@code left}); then the node is available.
      */
     private void resync(boolean full, boolean announce, String resetMode) {
         resyncing = true;
         int epoch = downEpoch;
         boolean recovering = everAvailable && !status.isBrokerAvailable();
         status.state(ClusterStatus.BrokerState.RESYNCING);
+        StatefulRedisConnection<String, byte[]> c = commands;
+        serverRunId(c).whenComplete((runId, error) -> control.execute(() -> {
+            if (stopped || error != null || epoch != downEpoch) {
+                resyncing = false;
+                if (!stopped && error != null) {
+                    markDown(rootCause(error));
+                }
+                return;
+            }
+            // A replica promoted by a failover holds a copy of the keys that may lack the last writes (a login
+            // welcomed, a connection gone), and a restarted Redis may have loaded an old snapshot: neither can be
+            // trusted even though this node's keys are there.
+            boolean moved = runId != null && syncedRunId != null && !runId.equals(syncedRunId);
+            if (moved) {
+                log.warn("Redis is another server than before (run id {} instead of {}: a failover or a restart); "
+                        + "node {} registers its users and rooms again", runId, syncedRunId, nodeId);
+            }
+            resync(c, epoch, recovering, full || moved, moved && !full, announce, resetMode, runId);
+        }));
+    }
+
+    private void resync(StatefulRedisConnection<String, byte[]> c, int epoch, boolean recovering, boolean full,
+                        boolean cleanUpsFirst, boolean announce, String resetMode, String runId) {
         if (full) {
             synchronized (lock) {
                 deferredOverflow = false;
             }
         }
-        StatefulRedisConnection<String, byte[]> c = commands;
         CompletableFuture<?> done = subscribe(inbox).thenCompose(v -> subscriptions.resubscribeAll());
+        if (cleanUpsFirst) {
+            done = done.thenCompose(v -> applyDeferred());
+        }
         if (full) {
             done = done.thenCompose(v -> Scripts.run(c.async(), Scripts.RESET, args(utf8(resetMode))))
                     .thenCompose(v -> runTick(c))
@@ -592,6 +629,9 @@ public final class RedisCluster {
                 drainDeferredLocked();
                 status.state(ClusterStatus.BrokerState.AVAILABLE);
             }
+            if (runId != null) {
+                syncedRunId = runId;
+            }
             lastProblem = null;
             if (recovering) {
                 status.reconnected();
@@ -602,6 +642,48 @@ public final class RedisCluster {
             }
             everAvailable = true;
         }));
+    }
+
+    /**
+     * Sends the clean-ups that waited for the broker, in order, in batches of their own; completes when each batch
+     * was answered or failed (a failed clean-up waits again).
+     */
+    private CompletableFuture<Void> applyDeferred() {
+        List<Op> ops;
+        synchronized (lock) {
+            ops = new ArrayList<>(deferred);
+            deferred.clear();
+            status.deferred(0);
+        }
+        List<CompletableFuture<?>> sent = new ArrayList<>();
+        for (int i = 0; i < ops.size(); i += OpBatcher.MAX_OPS) {
+            List<Op> batch = new ArrayList<>(ops.subList(i, Math.min(ops.size(), i + OpBatcher.MAX_OPS)));
+            sent.add(sendBatch(batch).toCompletableFuture().handle((r, e) -> null));
+        }
+        return CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /**
+     * The run id of the Redis server the commands connection is on, from {@code INFO server}; {@code null} when the
+     * server does not say (INFO renamed or refused).
+     */
+    private CompletableFuture<String> serverRunId(StatefulRedisConnection<String, byte[]> c) {
+        return c.async().info("server").toCompletableFuture().handle((info, error) -> {
+            if (error != null) {
+                Throwable cause = rootCause(error);
+                if (cause instanceof RedisCommandExecutionException && !isTransient(cause)) {
+                    log.debug("INFO refused ({}): a failover is noticed by missing keys only", cause.toString());
+                    return null;
+                }
+                throw new CompletionException(cause);
+            }
+            for (String line : info.split("\r?\n")) {
+                if (line.startsWith("run_id:")) {
+                    return line.substring("run_id:".length()).trim();
+                }
+            }
+            return null;
+        });
     }
 
     private CompletableFuture<Void> registerAll(boolean announce) {

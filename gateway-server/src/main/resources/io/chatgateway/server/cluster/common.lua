@@ -50,6 +50,14 @@ local function others()
   return out
 end
 
+-- Whether node N's pub/sub connection is on this server: its inbox has a subscriber. A replica promoted by a failover
+-- lists the nodes (and their leases) before they have reconnected to it, and what is published to a node not yet
+-- subscribed is lost, so it must not be counted as delivered. (The node subscribes its inbox and rooms again in one
+-- command when it reconnects.)
+local function listening(node)
+  return redis.call('PUBSUB', 'NUMSUB', P .. ':in:' .. node)[2] > 0
+end
+
 local function touch(key)
   redis.call('PEXPIRE', key, KEY_TTL)
 end
