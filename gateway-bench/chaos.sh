@@ -94,6 +94,8 @@ cleanup() {
   for p in "${pids[@]}"; do stop_pid "$p"; done
 }
 trap cleanup EXIT
+# A TERM (e.g. from an outer timeout) ends the script through its EXIT trap, which stops what it started.
+trap 'exit 143' TERM INT
 
 note() { # an event, with the time since the load started
   local now
