@@ -21,8 +21,9 @@
 #                        CHAOS_REDIS_DOWN seconds (for a gateway without Sentinel support)
 #   CHAOS_REDIS_DOWN     single mode: seconds Redis stays down (default 3)
 #   CHAOS_KILL_NODE_AT   seconds after the load starts (after connecting) to SIGKILL node 3 (default: a third of
-#                        --warmup + --duration)
-#   CHAOS_FAILOVER_AT    seconds after the load starts to SIGKILL the Redis primary (default: two thirds)
+#                        --warmup + --duration); off: no node killed
+#   CHAOS_FAILOVER_AT    seconds after the load starts to SIGKILL the Redis primary (default: two thirds); off:
+#                        Redis left alone
 #   CHAOS_BASE_PORT      Redis primary on BASE, replica BASE+1, Sentinels BASE+11..13, node k on BASE+20+k
 #                        (WebSocket) (default 18500)
 #   CHAOS_TIME_LIMIT     seconds after which the bench is stopped and everything torn down (default 900)
@@ -211,14 +212,18 @@ sleep_until() { # seconds after the load start
   sleep "$left"
 }
 
-sleep_until "$kill_at"
-if kill -0 "$bench_pid" 2>/dev/null; then
+if [[ "$kill_at" != off ]]; then
+  sleep_until "$kill_at"
+fi
+if [[ "$kill_at" != off ]] && kill -0 "$bench_pid" 2>/dev/null; then
   kill -KILL "${node_pids[2]}" 2>/dev/null || true
   note "SIGKILL node3 (pid ${node_pids[2]})"
 fi
 
-sleep_until "$failover_at"
-if kill -0 "$bench_pid" 2>/dev/null; then
+if [[ "$failover_at" != off ]]; then
+  sleep_until "$failover_at"
+fi
+if [[ "$failover_at" != off ]] && kill -0 "$bench_pid" 2>/dev/null; then
   kill -KILL "$primary_pid" 2>/dev/null || true
   killed_at="$(date +%s.%N)"
   note "SIGKILL redis primary (pid $primary_pid, :$base)"
