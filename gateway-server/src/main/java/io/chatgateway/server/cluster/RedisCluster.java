@@ -85,8 +85,12 @@ public final class RedisCluster {
 
     private final ClusterConfig config;
     private final String nodeId;
-    /** Cluster name, node id, key ttl, history settings: the first arguments of every script (see common.lua). */
+    /**
+     * Cluster name, node id, key ttl, history settings and the Redis server's run id: the first arguments of every
+     * script (see common.lua).
+     */
     private volatile byte[][] commonArgs;
+    private volatile GatewayConfig engineConfig;
     private final ClusterStatus status;
     private final RoomSubscriptions subscriptions;
     private final String inbox;
@@ -128,13 +132,14 @@ public final class RedisCluster {
         this.nodeId = nodeId;
         this.status = new ClusterStatus(nodeId);
         this.inbox = config.name() + ":in:" + nodeId;
-        this.commonArgs = commonArgs(GatewayConfig.builder().build());
+        this.engineConfig = GatewayConfig.builder().build();
+        this.commonArgs = commonArgs(engineConfig, "");
         this.subscriptions = new RoomSubscriptions(room -> subscribe(roomChannel(room)), this::unsubscribe);
     }
 
-    private byte[][] commonArgs(GatewayConfig engine) {
+    private byte[][] commonArgs(GatewayConfig engine, String server) {
         String history = engine.historySize() + " " + engine.historyTtl().toMillis() + " " + engine.inboxSize() + " "
-                + engine.inboxTtl().toMillis() + " " + engine.roomEventsMaxMembers();
+                + engine.inboxTtl().toMillis() + " " + engine.roomEventsMaxMembers() + " " + server;
         return new byte[][] {utf8(config.name()), utf8(nodeId), utf8(Long.toString(config.keyTtl().toMillis())),
                 utf8(history)};
     }
@@ -147,7 +152,8 @@ public final class RedisCluster {
                         + " differs from the cluster's " + nodeId);
             }
             gateway = g;
-            commonArgs = commonArgs(g.config());
+            engineConfig = g.config();
+            commonArgs = commonArgs(engineConfig, "");
             router = new ClusterRouter(this, g, delivery);
             return router;
         };
@@ -591,6 +597,11 @@ public final class RedisCluster {
             if (moved) {
                 log.warn("Redis is another server than before (run id {} instead of {}: a failover or a restart); "
                         + "node {} registers its users and rooms again", runId, syncedRunId, nodeId);
+            }
+            if (runId != null) {
+                // Histories written through another server start new epochs at their next use (see meta in
+                // common.lua); the clean-ups and registrations below already speak for this one.
+                commonArgs = commonArgs(engineConfig, runId);
             }
             resync(c, epoch, recovering, full || moved, moved && !full, announce, resetMode, runId);
         }));
