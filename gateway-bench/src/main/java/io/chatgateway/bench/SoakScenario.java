@@ -251,6 +251,10 @@ final class SoakScenario extends MessageScenario {
             replace(r, "duplicated: offsets delivered twice, or at or below an answer's position", new Result.Check(
                     "offsets seen again (counted apart in an outage: reused by a broker that lost history; real"
                     + " duplicates are judged by the per-sender check)", true, String.format(Locale.ROOT, "%,d", reused)));
+            long backwards = t.get("offset_out_of_order");
+            replace(r, "out of order: offsets", new Result.Check("offsets out of order (counted apart in an outage:"
+                    + " the same reuse; real reordering is judged by the per-sender check)", true,
+                    String.format(Locale.ROOT, "%,d", backwards)));
             if (reused > 0) {
                 r.notes.add(reused + " offsets arrived that a connection had seen already, under other messages (the"
                         + " per-sender check found " + t.get("duplicates") + " duplicates): the broker lost part of a"
