@@ -69,7 +69,10 @@ final class MemorySampler implements AutoCloseable {
     /** Starts sampling now and then every {@code period}; seconds count from {@code startNanos}. */
     static MemorySampler start(List<Node> nodes, Duration period, boolean gc, long startNanos) {
         MemorySampler s = new MemorySampler(nodes, gc, startNanos);
-        s.timer.scheduleWithFixedDelay(s::sampleQuietly, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+        // The first sample is a one-shot task: unlike a periodic one it still runs when a short run has already
+        // ended (a starved machine), so there is always a sample from the start beside the one close() takes.
+        s.timer.execute(s::sampleQuietly);
+        s.timer.scheduleWithFixedDelay(s::sampleQuietly, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
         return s;
     }
 
