@@ -424,11 +424,12 @@ public final class ServerConfig {
         v = v.trim();
         String lower = v.toLowerCase(Locale.ROOT);
         boolean sentinel = lower.startsWith("redis-sentinel://") || lower.startsWith("rediss-sentinel://");
-        if (!(lower.startsWith("redis://") || lower.startsWith("rediss://") || sentinel)
+        boolean cluster = lower.startsWith("redis-cluster://") || lower.startsWith("rediss-cluster://");
+        if (!(lower.startsWith("redis://") || lower.startsWith("rediss://") || sentinel || cluster)
                 || v.length() <= lower.indexOf("://") + 3) {
             problems.add(where(Setting.REDIS_URI) + ": " + maskPassword(v)
-                    + " (expected: redis://[user:password@]host[:port][/db], rediss://... (TLS) or "
-                    + SENTINEL_FORM + ")");
+                    + " (expected: redis://[user:password@]host[:port][/db], rediss://... (TLS), "
+                    + SENTINEL_FORM + " or a Redis Cluster: redis-cluster://[user:password@]host:port[,host:port...])");
             return null;
         }
         if (sentinel) {
