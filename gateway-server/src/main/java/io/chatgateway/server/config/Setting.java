@@ -48,7 +48,7 @@ public enum Setting {
     SLOW_CONSUMER_GRACE_MS("slow-consumer-grace-ms", "5000",
             "How long a connection may stay above outbound-buffer-bytes before slow_consumer."),
     IO_THREADS("io-threads", "0", "Event-loop threads; 0 = one per core."),
-    TRANSPORT("transport", "auto", "auto (native epoll when available, else NIO), epoll or nio."),
+    TRANSPORT("transport", "auto", "auto (native epoll when available, else NIO), io_uring, epoll or nio."),
     SHUTDOWN_TIMEOUT_SECONDS("shutdown-timeout-seconds", "10",
             "On SIGTERM, how long connections get to close after kicked shutdown."),
     LOG_LEVEL("log-level", "INFO", "Level of the gateway's own loggers: TRACE, DEBUG, INFO, WARN or ERROR (Netty stays at WARN)."),
