@@ -18,6 +18,7 @@
 #   COMPARE_BASE_PORT   the gateway on BASE (WebSocket) and BASE+1 (TCP), ws on BASE+2, socket.io on BASE+3
 #                       (default 18100)
 #   BENCH_JVM_OPTS      the bench's JVM flags (default -Xms1g -Xmx1g)
+#   BENCH_CLASSPATH     run the bench from this class path instead of gateway-bench.jar (the test suite does)
 #   JAVA_OPTS, JVM_OPTS passed to bin/gateway (see there); any GATEWAY_* setting reaches the gateway
 # Exit status: 0 when every run passed its checks, 1 when one failed, 2 for a bad command line, 3 when a server
 # did not start, 4 when the peers' dependencies could not be installed.
@@ -25,7 +26,18 @@ set -euo pipefail
 
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
-require_jars
+if [[ -n "${BENCH_CLASSPATH:-}" ]]; then
+  bench=(-cp "$BENCH_CLASSPATH" io.chatgateway.bench.Main)
+  table=(-cp "$BENCH_CLASSPATH" io.chatgateway.bench.CompareTable)
+else
+  bench=(-jar "$bench_jar")
+  table=(-cp "$bench_jar" io.chatgateway.bench.CompareTable)
+fi
+jars=("$server_jar")
+[[ -n "${BENCH_CLASSPATH:-}" ]] || jars+=("$bench_jar")
+for jar in "${jars[@]}"; do
+  [[ -f "$jar" ]] || { echo "$jar is missing: run 'mvn -B -DskipTests package' in $root first" >&2; exit 2; }
+done
 servers="${COMPARE_SERVERS:-gateway ws socketio}"
 limit="${COMPARE_TIME_LIMIT:-300}"
 base="${COMPARE_BASE_PORT:-18100}"
@@ -107,7 +119,7 @@ for s in $servers; do
   started="$(date +%s.%N)"
   echo "== $s (pid $server_pid, $target, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))"
   # shellcheck disable=SC2086
-  if ! ${COMPARE_BENCH_CPUS:+taskset -c "$COMPARE_BENCH_CPUS"} timeout --signal=TERM "$limit" java $BENCH_JVM_OPTS -jar "$bench_jar" capacity \
+  if ! ${COMPARE_BENCH_CPUS:+taskset -c "$COMPARE_BENCH_CPUS"} timeout --signal=TERM "$limit" java $BENCH_JVM_OPTS "${bench[@]}" capacity \
       --target "$target" --server-pid "$server_pid" --quiet "${args[@]}" --out "$dir" >"$dir/bench.txt" 2>&1; then
     status=1
   fi
@@ -125,5 +137,5 @@ echo
 echo "$(date -u +%FT%TZ), $(nproc) cores, $(uname -sr), $(java -version 2>&1 | head -1), node $(node --version 2>/dev/null || echo -)"
 echo "capacity ${args[*]}"
 # shellcheck disable=SC2086
-java -cp "$bench_jar" io.chatgateway.bench.CompareTable "$out" $servers
+java "${table[@]}" "$out" $servers
 exit $status
