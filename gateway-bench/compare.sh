@@ -82,6 +82,8 @@ done
 server_pid=""
 trap '[[ -n "$server_pid" ]] && stop_pid "$server_pid"' EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# CPU seconds of this script's finished children (the bench's processes among them): cutime + cstime of /proc/self.
+children_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($16 + $17) / hz}' /proc/$$/stat; }
 # The servers start in the background with `exec`, so that $! is the server itself (whose /proc the bench reads).
 pinned() { local cpus="$1"; shift; if [[ -n "$cpus" ]]; then exec taskset -c "$cpus" "$@"; else exec "$@"; fi; }
 
@@ -116,6 +118,7 @@ for s in $servers; do
   wait_port "$port" "$s" "$server_pid" || { cat "$dir/server.log" >&2; exit 3; }
   sleep 3 # let it settle (a JVM is still compiling and collecting just after it listens): the baseline RSS is read when the bench starts
   cpu_before="$(cpu_ticks "$server_pid")"
+  bench_before="$(children_cpu)"
   started="$(date +%s.%N)"
   echo "== $s (pid $server_pid, $target, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))"
   # shellcheck disable=SC2086
@@ -124,9 +127,11 @@ for s in $servers; do
     status=1
   fi
   cpu_after="$(cpu_ticks "$server_pid")"
+  bench_after="$(children_cpu)"
   ended="$(date +%s.%N)"
   awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$(getconf CLK_TCK)" -v t0="$started" -v t1="$ended" \
-    -v pid="$server_pid" -v name="$s" 'BEGIN { printf "{\"server\":\"%s\",\"pid\":%d,\"cpu_seconds\":%.2f,\"wall_seconds\":%.1f}\n", name, pid, (b - a) / hz, t1 - t0 }' \
+    -v pid="$server_pid" -v name="$s" -v ba="$bench_before" -v bb="$bench_after" \
+    'BEGIN { printf "{\"server\":\"%s\",\"pid\":%d,\"cpu_seconds\":%.2f,\"bench_cpu_seconds\":%.2f,\"wall_seconds\":%.1f}\n", name, pid, (b - a) / hz, bb - ba, t1 - t0 }' \
     >"$dir/server.json"
   sed -n '/capacity summary/,/checks:/p' "$dir/bench.txt" | grep -E 'capacity  |RSS growth|before the first' || tail -5 "$dir/bench.txt"
   stop_pid "$server_pid"

@@ -33,8 +33,9 @@ public final class CompareTable {
     static void print(Path dir, List<String> servers, PrintStream out) throws IOException {
         out.println("| server | capacity: clients at p95 < limit | p95 there | stopped | server CPU per delivery"
                 + " | RSS before the first client | RSS at the largest step | RSS growth per client"
-                + " | heap used / committed there | direct memory there | server CPU, whole run | checks |");
-        out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+                + " | heap used / committed there | direct memory there | server CPU, whole run | bench CPU, whole run"
+                + " | checks |");
+        out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for (String s : servers) {
             out.println(row(s, dir.resolve(s)));
         }
@@ -43,7 +44,7 @@ public final class CompareTable {
     static String row(String server, Path dir) throws IOException {
         Path results = dir.resolve("results.json");
         if (!Files.isRegularFile(results)) {
-            return "| " + server + " | (no results.json: see " + dir.resolve("bench.txt") + ") |||||||||||";
+            return "| " + server + " | (no results.json: see " + dir.resolve("bench.txt") + ") ||||||||||||";
         }
         JsonNode r = Cluster.JSON.readTree(Files.readString(results));
         JsonNode steps = r.path("steps");
@@ -65,11 +66,15 @@ public final class CompareTable {
                 ? String.format(Locale.ROOT, "%.1f KiB", last.get("rss_growth_per_client_bytes").asDouble() / 1024)
                 : "-";
         String cpuTotal = "-";
+        String benchTotal = "-";
         Path serverJson = dir.resolve("server.json");
         if (Files.isRegularFile(serverJson)) {
             JsonNode sj = Cluster.JSON.readTree(Files.readString(serverJson));
             cpuTotal = String.format(Locale.ROOT, "%.1f s in %.0f s", sj.path("cpu_seconds").asDouble(),
                     sj.path("wall_seconds").asDouble());
+            if (sj.has("bench_cpu_seconds")) {
+                benchTotal = String.format(Locale.ROOT, "%.1f s", sj.path("bench_cpu_seconds").asDouble());
+            }
         }
         return "| " + server
                 + " | " + String.format(Locale.ROOT, "%,d", r.path("metrics").path("max_clients_under_limit").asLong())
@@ -84,6 +89,7 @@ public final class CompareTable {
                         : mib(mem.path("heap_used_bytes")) + " / " + mib(mem.path("heap_committed_bytes")))
                 + " | " + (mem == null || mem.path("direct_bytes").asLong(-1) < 0 ? "-" : mib(mem.path("direct_bytes")))
                 + " | " + cpuTotal
+                + " | " + benchTotal
                 + " | " + (r.path("passed").asBoolean() ? "passed" : "FAILED") + " |";
     }
 
