@@ -9,7 +9,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
-import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 
 import java.util.ArrayList;
@@ -20,9 +19,11 @@ import java.util.function.Supplier;
  * The one place that chooses between Linux's io_uring, native epoll and Java NIO.
  *
  * <p>{@code auto} takes native epoll when it loads, else NIO. It does not take io_uring even where the kernel
- * allows it: on the bench machine io_uring did not beat epoll on room fan-out, direct messages or connects (the
- * A/B in docs/benchmarks.md, "io_uring against epoll"), and a kernel may refuse it by policy
- * ({@code kernel.io_uring_disabled}, seccomp in containers). Ask for it with {@code transport=io_uring}.
+ * allows it: on the bench machine (Linux 6.18, Netty 4.2.18) a room fan-out on io_uring cost 93 us of gateway CPU
+ * per delivery against 2.2 us on epoll, its completion queue overflowing (docs/benchmarks.md, "io_uring against
+ * epoll"; a completion queue of 32,768 instead of Netty's 8,192 still overflowed and did no better); and kernels
+ * and containers often refuse it by policy ({@code kernel.io_uring_disabled}, Docker's default seccomp profile).
+ * Ask for it by name with {@code transport=io_uring}.
  *
  * @param name               {@code io_uring}, {@code epoll} or {@code nio}
  * @param ioHandlerFactory   for the event-loop group
@@ -35,12 +36,6 @@ record NettyTransport(String name, IoHandlerFactory ioHandlerFactory,
     static final String IO_URING = "io_uring";
     static final String EPOLL = "epoll";
     static final String NIO = "nio";
-    /**
-     * Completion-queue entries per io_uring event loop (16 bytes each: 512 KiB). Netty's default (twice the
-     * 4096 submissions) overflowed as soon as one loop wrote a room message to 500 members, and an overflowing
-     * ring takes the kernel's slow path: room fan-out fell from 89,400 to 1,524 deliveries/s.
-     */
-    static final int IO_URING_CQ_SIZE = 32768;
 
     /** Whether a native transport loads here, and if not why: what {@link #select} consults. */
     interface Availability {
@@ -121,8 +116,7 @@ record NettyTransport(String name, IoHandlerFactory ioHandlerFactory,
     }
 
     private static NettyTransport ioUring() {
-        return new NettyTransport(IO_URING, IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setCqSize(IO_URING_CQ_SIZE)),
-                IoUringServerSocketChannel.class,
+        return new NettyTransport(IO_URING, IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
                 List.of());
     }
 
