@@ -19,9 +19,9 @@ import java.util.function.Supplier;
  * The one place that chooses between Linux's io_uring, native epoll and Java NIO.
  *
  * <p>{@code auto} takes native epoll when it loads, else NIO. It does not take io_uring even where the kernel
- * allows it: on the bench machine (Linux 6.18, Netty 4.2.18) a room fan-out on io_uring cost 93 us of gateway CPU
- * per delivery against 2.2 us on epoll, its completion queue overflowing (docs/benchmarks.md, "io_uring against
- * epoll"; a completion queue of 32,768 instead of Netty's 8,192 still overflowed and did no better); and kernels
+ * allows it: on the bench machine (Linux 6.18, Netty 4.2.18) a room fan-out on io_uring cost 43-93 us of gateway CPU
+ * per delivery against 2.2-2.8 us on epoll, its completion queue overflowing (docs/benchmarks.md, "io_uring against
+ * epoll"; a completion queue of 32,768 instead of Netty's default still overflowed); and kernels
  * and containers often refuse it by policy ({@code kernel.io_uring_disabled}, Docker's default seccomp profile).
  * Ask for it by name with {@code transport=io_uring}.
  *
