@@ -17,6 +17,9 @@
 #                 so each publish is delivered by its own node and, through one Redis PUBLISH, by the others.
 # In direct, direct-local and room the bench gets --server-pid (every node) and --broker-pid (Redis): its summary
 # and results.json then give the nodes' CPU per delivery and Redis's CPU per message over the measuring window.
+# With CLUSTER_SHARDS=n (n >= 1) the nodes share a Redis Cluster of n primaries instead (redis-cluster:// URI,
+# sharded keys and pub/sub, see docs/cluster.md): --broker-pid is then the first shard, and the script itself reads
+# every shard's CPU from /proc over the bench run and prints each, their total and the total per message sent.
 # With --reconnect-rate, connection i's attempt k goes to node (i + k) mod n: every reconnect changes node.
 #
 # e.g. gateway-bench/cluster-bench.sh connections --connections 45000 --connect-rate 3000 --duration 20s --out bench-results/cluster-conns
@@ -27,6 +30,8 @@
 #   CLUSTER_NODES          gateway nodes (default 3)
 #   CLUSTER_BASE_PORT      node k (1..n) listens on BASE+k (WebSocket) and BASE+1000+k (TCP); Redis on BASE
 #                          (default 18300: nodes on 18301.., TCP 19301.., Redis 18300)
+#   CLUSTER_SHARDS         0 (default): one Redis; n >= 1: a Redis Cluster of n primaries on BASE-100+i (i = 0..n-1),
+#                          no replicas, created with redis-cli --cluster create (one shard: given every slot)
 #   GATEWAY_JVM_OPTS       JVM flags of each node (default: 1 GiB pre-touched heap, G1, NMT summary)
 #   BENCH_JVM_OPTS         JVM flags of each bench process (default: -Xms1g -Xmx1g)
 #   CLUSTER_TIME_LIMIT     seconds after which the bench is stopped and everything torn down (default 900)
@@ -48,6 +53,7 @@ redis_bin="$(command -v redis-server || true)"
 
 nodes="${CLUSTER_NODES:-3}"
 base="${CLUSTER_BASE_PORT:-18300}"
+shards="${CLUSTER_SHARDS:-0}"
 limit="${CLUSTER_TIME_LIMIT:-900}"
 : "${GATEWAY_JVM_OPTS:=-Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseG1GC -XX:NativeMemoryTracking=summary}"
 : "${BENCH_JVM_OPTS:=-Xms1g -Xmx1g}"
@@ -61,7 +67,9 @@ mkdir -p "$out_dir"
 # Absolute: Redis opens its log file after changing into its --dir, so a relative path would not be found.
 out_dir="$(cd "$out_dir" && pwd)"
 
-for port in "$base" $(seq $((base + 1)) $((base + nodes))) $(seq $((base + 1001)) $((base + 1000 + nodes))); do
+shard_ports=()
+for i in $(seq 0 $((shards - 1))); do shard_ports+=($((base - 100 + i))); done
+for port in "$base" "${shard_ports[@]}" $(seq $((base + 1)) $((base + nodes))) $(seq $((base + 1001)) $((base + 1000 + nodes))); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port is in use: set CLUSTER_BASE_PORT" >&2
     exit 2
@@ -70,6 +78,7 @@ done
 
 pids=()
 redis_pid=""
+redis_pids=()
 node_pids=()
 cleanup() {
   local p
@@ -79,14 +88,50 @@ cleanup() {
 trap cleanup EXIT
 
 # Redis: no persistence, on loopback.
-redis_dir="$out_dir/redis"
-mkdir -p "$redis_dir"
-"$redis_bin" --port "$base" --bind 127.0.0.1 --save "" --appendonly no --protected-mode no --daemonize no \
-  --dir "$redis_dir" --logfile "$redis_dir/redis.log" --maxclients 1000 &
-redis_pid=$!
-pids+=("$redis_pid")
-
-wait_port "$base" "redis-server" "$redis_pid"
+if [[ "$shards" -eq 0 ]]; then
+  redis_dir="$out_dir/redis"
+  mkdir -p "$redis_dir"
+  "$redis_bin" --port "$base" --bind 127.0.0.1 --save "" --appendonly no --protected-mode no --daemonize no \
+    --dir "$redis_dir" --logfile "$redis_dir/redis.log" --maxclients 1000 &
+  redis_pid=$!
+  pids+=("$redis_pid")
+  redis_pids=("$redis_pid")
+  wait_port "$base" "redis-server" "$redis_pid"
+  redis_uri="redis://127.0.0.1:$base"
+else
+  command -v redis-cli >/dev/null || { echo "CLUSTER_SHARDS needs redis-cli on PATH" >&2; exit 2; }
+  redis_uri="redis-cluster://"
+  for i in "${!shard_ports[@]}"; do
+    port="${shard_ports[$i]}"
+    shard_dir="$out_dir/redis-shard$i"
+    mkdir -p "$shard_dir"
+    "$redis_bin" --port "$port" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file nodes.conf \
+      --cluster-node-timeout 5000 --save "" --appendonly no --protected-mode no --daemonize no \
+      --dir "$shard_dir" --logfile "$shard_dir/redis.log" --maxclients 1000 &
+    redis_pids+=($!)
+    pids+=($!)
+    if [[ $i -gt 0 ]]; then redis_uri+=","; fi
+    redis_uri+="127.0.0.1:$port"
+  done
+  redis_pid="${redis_pids[0]}"
+  for i in "${!shard_ports[@]}"; do wait_port "${shard_ports[$i]}" "redis shard $i" "${redis_pids[$i]}"; done
+  if [[ "$shards" -eq 1 ]]; then
+    redis-cli -p "${shard_ports[0]}" cluster addslotsrange 0 16383 >/dev/null
+  else
+    create=()
+    for port in "${shard_ports[@]}"; do create+=("127.0.0.1:$port"); done
+    redis-cli --cluster create "${create[@]}" --cluster-replicas 0 --cluster-yes >"$out_dir/cluster-create.log" 2>&1 \
+      || { echo "redis-cli --cluster create failed: $out_dir/cluster-create.log" >&2; exit 3; }
+  fi
+  for port in "${shard_ports[@]}"; do
+    for _ in $(seq 1 300); do
+      redis-cli -p "$port" cluster info 2>/dev/null | grep -q 'cluster_state:ok' && break
+      sleep 0.1
+    done
+    redis-cli -p "$port" cluster info | grep -q 'cluster_state:ok' \
+      || { echo "Redis Cluster not ok on :$port within 30 s" >&2; exit 3; }
+  done
+fi
 
 admin_token="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
 # The bench opens thousands of connections from a few loopback addresses, which the per-address limits of a
@@ -99,7 +144,7 @@ for k in $(seq 1 "$nodes"); do
   tcp_port=$((base + 1000 + k))
   # shellcheck disable=SC2086
   GATEWAY_BIND=127.0.0.1 GATEWAY_HTTP_PORT=$http_port GATEWAY_TCP_PORT=$tcp_port GATEWAY_NODE_ID="node$k" \
-    GATEWAY_REDIS_URI="redis://127.0.0.1:$base" GATEWAY_ADMIN_TOKEN="$admin_token" \
+    GATEWAY_REDIS_URI="$redis_uri" GATEWAY_ADMIN_TOKEN="$admin_token" \
     java $GATEWAY_JVM_OPTS -jar "$server_jar" >"$out_dir/node$k.log" 2>&1 &
   node_pids+=($!)
   pids+=($!)
@@ -117,7 +162,7 @@ for k in $(seq 1 "$nodes"); do
   done
   [[ "$code" == 200 ]] || { echo "node$k not ready within 30 s (readyz $code); log: $out_dir/node$k.log" >&2; exit 3; }
 done
-echo "redis pid $redis_pid on :$base; nodes ${node_pids[*]} on ${targets[*]} ($GATEWAY_JVM_OPTS); logs in $out_dir"
+echo "redis pids ${redis_pids[*]} ($redis_uri); nodes ${node_pids[*]} on ${targets[*]} ($GATEWAY_JVM_OPTS); logs in $out_dir"
 echo "gateway settings (every node): $(gateway_settings)"
 
 cpu_ticks() { # pid -> utime+stime in clock ticks
@@ -130,14 +175,15 @@ cpu_report() { # label, then "name:ticks_before" pairs for each process
   local hz
   hz="$(getconf CLK_TCK)"
   echo "CPU during the run ($1):"
-  local all=("$redis_pid" "${node_pids[@]}") names=(redis) i
+  local all=("${redis_pids[@]}" "${node_pids[@]}") names=() i
+  if [[ "$shards" -eq 0 ]]; then names=(redis); else for i in "${!redis_pids[@]}"; do names+=("redis-shard$i"); done; fi
   for k in $(seq 1 "$nodes"); do names+=("node$k"); done
   for i in "${!all[@]}"; do
     echo "  ${names[$i]}: $(awk -v a="${cpu_before[$i]}" -v b="$(cpu_ticks "${all[$i]}")" -v hz="$hz" 'BEGIN{printf "%.1f", (b-a)/hz}') s"
   done
 }
 cpu_before=()
-for p in "$redis_pid" "${node_pids[@]}"; do cpu_before+=("$(cpu_ticks "$p")"); done
+for p in "${redis_pids[@]}" "${node_pids[@]}"; do cpu_before+=("$(cpu_ticks "$p")"); done
 
 list() { local IFS=,; echo "$*"; }
 # The message modes measure the nodes' CPU (added up) and Redis's over the bench's measuring window, per message.
@@ -228,4 +274,16 @@ case "$mode" in
     ;;
 esac
 cpu_report "$mode"
+if [[ "$shards" -gt 0 && -f "$out_dir/results.json" ]]; then
+  # Every shard's CPU over the whole bench run (warm-up and drain included), per message the bench sent.
+  hz="$(getconf CLK_TCK)"
+  total=0
+  for i in "${!redis_pids[@]}"; do
+    total=$((total + $(cpu_ticks "${redis_pids[$i]}") - ${cpu_before[$i]}))
+  done
+  sent="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["counters"]["sent"])' \
+    "$out_dir/results.json" 2>/dev/null || echo 0)"
+  echo "Redis Cluster ($shards shards): $(awk -v t="$total" -v hz="$hz" 'BEGIN{printf "%.1f", t/hz}') s of CPU in all," \
+    "$(awk -v t="$total" -v hz="$hz" -v n="${sent:-0}" 'BEGIN{if (n > 0) printf "%.1f", t/hz*1e6/n; else printf "?"}') us per message sent ($sent sent)"
+fi
 exit $status

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages what the test suite (`mvn -B verify`) needs beyond Java and Maven and the
-# machine lacks: redis-server for the cluster tests, Chromium and its driver for the browser tests,
-# docker-compose, haproxy, nginx (with its stream module), systemd-analyze and openssl (test certificates) for the
-# deployment-file tests. The tests start their own servers (Redis, nginx, ...) on free ports and stop them by pid;
-# a service a package would start on install (Redis, nginx) is kept from starting.
+# machine lacks: redis-server and redis-sentinel for the cluster tests (redis-sentinel for the failover test),
+# Chromium and its driver for the browser tests, docker-compose, haproxy, nginx (with its stream module),
+# systemd-analyze and openssl (test certificates) for the deployment-file tests. The tests start their own servers (Redis, nginx, ...) on free ports and stop them by pid;
+# a service a package would start on install (Redis, Sentinel, nginx) is kept from starting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # package:command-it-provides, or package:/path/of/a/file-it-provides (for packages without a command)
 required=(
   redis-server:redis-server
+  redis-sentinel:redis-sentinel
   chromium:chromium
   chromium-driver:chromedriver
   docker-compose:docker-compose

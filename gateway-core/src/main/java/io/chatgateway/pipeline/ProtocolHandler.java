@@ -748,7 +748,7 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
             frameTooLarge(cause);
         } else if (cause instanceof CorruptedFrameException || cause instanceof CorruptedWebSocketFrameException
                 || cause instanceof DecoderException && cause.getCause() instanceof CorruptedFrameException) {
-            // A WebSocket protocol violation: the decoder has already sent the close frame with its status.
+            // A WebSocket protocol violation: the frame codec has already sent the close frame with its status.
             log.debug("{} protocol violation: {}", prefix(), cause.getMessage());
             ctx.close();
         } else if (cause instanceof IOException) {
@@ -776,7 +776,7 @@ public final class ProtocolHandler extends ChannelInboundHandlerAdapter {
             closeAfter(replyError(null, ErrorCode.FRAME_TOO_LARGE,
                     "frame exceeds the maximum of " + config.maxFrameBytes() + " bytes"), CloseReason.FRAME_TOO_LARGE);
         } else if (cause instanceof CorruptedWebSocketFrameException) {
-            // Netty's frame decoder has already sent close 1009 and is closing the channel.
+            // The frame codec has already sent close 1009 and is closing the channel.
             connection.beginClose(CloseReason.FRAME_TOO_LARGE);
         } else {
             connection.close(CloseReason.FRAME_TOO_LARGE);

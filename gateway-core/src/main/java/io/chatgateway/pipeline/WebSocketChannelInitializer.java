@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Builds the pipeline of a connection to the HTTP/WebSocket port (see {@link PipelineNames} for the order).
@@ -47,8 +48,18 @@ public final class WebSocketChannelInitializer extends ChannelInitializer<Channe
     private final WebSocketServerProtocolConfig wsConfig;
     private final int maxFrameBytes;
     private final OriginHandler origin;
+    private final Consumer<ChannelPipeline> protocol;
 
     public WebSocketChannelInitializer(Gateway gateway, ChannelHandler http) {
+        this(gateway, http, null);
+    }
+
+    /**
+     * @param protocol adds what follows the WebSocket framing handlers; {@code null} for the gateway's protocol.
+     *     Only the conformance tests put something else there (an echo, for Autobahn|Testsuite), so that the suite
+     *     fuzzes the production framing: the same handlers, built by the same code, with the same limits.
+     */
+    WebSocketChannelInitializer(Gateway gateway, ChannelHandler http, Consumer<ChannelPipeline> protocol) {
         if (!http.getClass().isAnnotationPresent(ChannelHandler.Sharable.class)) {
             throw new IllegalArgumentException("http handler " + http.getClass().getName() + " must be @Sharable");
         }
@@ -59,6 +70,7 @@ public final class WebSocketChannelInitializer extends ChannelInitializer<Channe
         OriginPolicy policy = OriginPolicy.of(origins);
         this.origin = policy.allowsAny() ? null
                 : new OriginHandler(policy, gateway.config().webSocketPath(), stage.isTls(), gateway.admission());
+        this.protocol = protocol != null ? protocol : p -> stage.addProtocol(p, Transport.WEBSOCKET);
         this.maxFrameBytes = gateway.config().maxFrameBytes();
         this.wsConfig = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(gateway.config().webSocketPath())
@@ -72,7 +84,8 @@ public final class WebSocketChannelInitializer extends ChannelInitializer<Channe
                         .maxFramePayloadLength(maxFrameBytes)
                         .allowExtensions(false)
                         .expectMaskedFrames(true)
-                        .closeOnProtocolViolation(true)
+                        // The violation still closes the connection, with one close frame: WebSocketFrameCodec's.
+                        .closeOnProtocolViolation(false)
                         .withUTF8Validator(true)
                         .build())
                 .build();
@@ -97,7 +110,7 @@ public final class WebSocketChannelInitializer extends ChannelInitializer<Channe
         p.addLast(PipelineNames.HTTP, http);
         p.addLast(PipelineNames.WS_AGGREGATOR, new WebSocketFrameAggregator(maxFrameBytes));
         p.addLast(PipelineNames.WS_FRAMES, WebSocketFrameCodec.INSTANCE);
-        stage.addProtocol(p, Transport.WEBSOCKET);
+        protocol.accept(p);
         if (log.isDebugEnabled()) {
             log.debug("{} pipeline: {}", ch, p.names());
         }

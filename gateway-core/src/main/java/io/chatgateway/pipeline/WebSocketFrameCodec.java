@@ -9,11 +9,19 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
 
 /**
  * Where WebSocket ends and the protocol begins: a text frame's payload goes on as a plain {@link ByteBuf}, and
@@ -29,11 +37,24 @@ import io.netty.util.ReferenceCountUtil;
  * <li>Ping, pong and close frames never get here: {@code WebSocketServerProtocolHandler} answers them.
  * <li>When the gateway closes the connection for a reason (a kick, an auth failure, an oversize frame) the close
  *     frame carries that reason's {@link CloseReason#webSocketCode() code}.
+ * <li>A WebSocket failure of the client's (RFC 6455 section 7.1.7) is answered with the close frame whose status says
+ *     what was wrong: 1002 for a protocol error (reserved bits or opcodes, bad fragmentation, an invalid close code),
+ *     1007 for invalid UTF-8 in a text message or close reason, 1009 for a frame or message above
+ *     {@code max-frame-bytes}.
+ * <li>A connection that ends in the middle of a fragmented message is an ordinary disconnect, not an error.
  * </ul>
+ *
+ * <p>Every close frame of a connection goes through {@code wsProtocol}, which sends the first and refuses any after
+ * it: this handler's, the gateway's and the echo of a client's close. Netty's frame decoder and UTF-8 validator
+ * therefore do not send their own ({@code closeOnProtocolViolation(false)}): they sit below {@code wsProtocol}, so a
+ * close frame of theirs would not count there, and the gateway's close that follows would send a second one.
  */
 @Sharable
 final class WebSocketFrameCodec extends ChannelDuplexHandler {
     static final WebSocketFrameCodec INSTANCE = new WebSocketFrameCodec();
+    private static final Logger log = LoggerFactory.getLogger(WebSocketFrameCodec.class);
+    /** A close frame is a control frame: at most 125 bytes of payload, two of them the status code. */
+    private static final int MAX_CLOSE_REASON_BYTES = 123;
 
     private static final ClientFrame BINARY_FRAME =
             ClientFrame.invalid(ErrorCode.UNSUPPORTED, "binary frames are not supported; send JSON in text frames", null);
@@ -106,5 +127,45 @@ final class WebSocketFrameCodec extends ChannelDuplexHandler {
         CloseReason reason = c.closeReason() != null ? c.closeReason() : CloseReason.NORMAL;
         ctx.writeAndFlush(new CloseWebSocketFrame(reason.webSocketCode(), reason.description()))
                 .addListener(f -> ctx.close(promise));
+    }
+
+    /**
+     * Answers a WebSocket failure from below (the frame decoder, the UTF-8 validator, the aggregator) with its close
+     * frame, closes once it is written and lets the failure on, so that the protocol knows why the connection ends.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof PrematureChannelClosureException) {
+            // The aggregator's word for a peer that left in the middle of a message: nothing to answer or report.
+            if (log.isDebugEnabled()) {
+                Connection c = Connection.of(ctx.channel());
+                log.debug("{} closed in the middle of a message", c != null ? c.logPrefix() : ctx.channel());
+            }
+            return;
+        }
+        WebSocketCloseStatus status = closeStatus(cause);
+        if (status != null && ctx.channel().isActive()) {
+            ctx.writeAndFlush(new CloseWebSocketFrame(status.code(), closeReason(cause, status)))
+                    .addListener(f -> ctx.close());
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    /** The close status for a WebSocket failure, or {@code null} when {@code cause} is not one. */
+    private static WebSocketCloseStatus closeStatus(Throwable cause) {
+        if (cause instanceof CorruptedWebSocketFrameException) {
+            return ((CorruptedWebSocketFrameException) cause).closeStatus();
+        }
+        if (cause instanceof TooLongFrameException) {
+            return WebSocketCloseStatus.MESSAGE_TOO_BIG; // the aggregator: a fragmented message above the limit
+        }
+        return null;
+    }
+
+    /** The failure's own words when they fit in a close frame, the status's standard text otherwise. */
+    private static String closeReason(Throwable cause, WebSocketCloseStatus status) {
+        String message = cause.getMessage();
+        return message != null && message.getBytes(StandardCharsets.UTF_8).length <= MAX_CLOSE_REASON_BYTES
+                ? message : status.reasonText();
     }
 }

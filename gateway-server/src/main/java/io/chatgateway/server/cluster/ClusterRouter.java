@@ -327,8 +327,12 @@ final class ClusterRouter implements Router {
         // Without inboxes, or while the broker is down (then without an offset, and not kept: this node carries on
         // for its own users as it does without history).
         ByteBuf frame = ServerFrames.finishMessage(open, 0);
-        if (single && registry.isOnline(user)) {
-            // One session per user: connected here means connected nowhere else.
+        if (single && !cluster.isAvailable() && registry.isOnline(user)) {
+            // One session per user, and no login can happen anywhere while the broker is down: connected here
+            // means connected nowhere else. With the broker up that does not hold: a login on another node that
+            // replaces the session here is recorded in Redis (and welcomed) before its kick reaches this node, and
+            // the kicked connection stays in the registry until it has closed. Only Redis, which ran that login's
+            // REG, knows where the user is now.
             return CompletableFuture.completedFuture(Delivery.to(delivery.toUser(user, frame, exclude)));
         }
         byte[] envelope = Envelope.encode(Envelope.USER, nodeId, user, "", System.currentTimeMillis(), frame);
@@ -454,7 +458,40 @@ final class ClusterRouter implements Router {
 
     // ---- what other nodes send this one
 
+    /** Test seam: while not null, envelopes from the broker wait here instead of being handled. */
+    private volatile List<Envelope> held;
+
+    /** Test seam: holds every envelope the broker hands this node until {@link #releaseEnvelopes()}. */
+    synchronized void holdEnvelopes() {
+        if (held == null) {
+            held = new ArrayList<>();
+        }
+    }
+
+    /** Test seam: handles the held envelopes, in the order they arrived, and stops holding. */
+    synchronized void releaseEnvelopes() {
+        List<Envelope> h = held;
+        held = null;
+        if (h != null) {
+            for (Envelope e : h) {
+                handle(e);
+            }
+        }
+    }
+
     void onEnvelope(Envelope e) {
+        if (held != null) {
+            synchronized (this) {
+                if (held != null) {
+                    held.add(e);
+                    return;
+                }
+            }
+        }
+        handle(e);
+    }
+
+    private void handle(Envelope e) {
         switch (e.kind) {
             case Envelope.USER:
                 if (registry.isOnline(e.a)) {

@@ -111,6 +111,11 @@ final class Op {
         return new Op("ALL", utf8(excludeUser == null ? "" : excludeUser), envelope, EMPTY, false);
     }
 
+    /** An operation a broker issues by itself (reaping, its index, presence), not one of the router's. */
+    static Op internal(String code, String a, String b, String c, boolean durable) {
+        return new Op(code, utf8(a), utf8(b), utf8(c), durable);
+    }
+
     int size() {
         return code.length() + a.length + b.length + c.length;
     }

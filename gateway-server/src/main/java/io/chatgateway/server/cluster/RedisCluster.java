@@ -9,19 +9,11 @@ import io.chatgateway.server.config.ServerConfig;
 import io.chatgateway.session.Connection;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -50,8 +42,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Cluster mode: this node's membership in a cluster of gateways that share one user space through Redis.
  *
- * <p>It owns the Redis client (two connections: one pipelining commands, one for pub/sub), the node's lease, and
- * the {@link io.chatgateway.routing.Router} it gives the engine. Life cycle, as {@code GatewayServer} drives it:
+ * <p>It owns the node's lease, its resynchronisation after an outage, the clean-ups that wait for the broker, and
+ * the {@link io.chatgateway.routing.Router} it gives the engine; it reaches Redis through a {@link RedisBroker}: one
+ * Redis ({@code redis://}, two connections: one pipelining commands, one for pub/sub) or a Redis Cluster
+ * ({@code redis-cluster://}, keys and pub/sub sharded by slot). Life cycle, as {@code GatewayServer} drives it:
  * <pre>{@code
  * RedisCluster cluster = new RedisCluster(ClusterConfig.from(config), config.gateway().nodeId());
  * Gateway gateway = Gateway.builder(config.gateway()).routerFactory(cluster.routerFactory())...build();
@@ -71,17 +65,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RedisCluster {
     private static final Logger log = LoggerFactory.getLogger(RedisCluster.class);
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
     /** Clean-up operations kept while the broker is down; beyond it the next resync rewrites the node's keys. */
     static final int MAX_DEFERRED = 200_000;
 
     private final ClusterConfig config;
     private final String nodeId;
-    /** Cluster name, node id, key ttl, history settings: the first arguments of every script (see common.lua). */
+    /**
+     * Cluster name, node id, key ttl, history settings and the Redis server's run id: the first arguments of every
+     * script (see common.lua).
+     */
     private volatile byte[][] commonArgs;
+    private volatile GatewayConfig engineConfig;
     private final ClusterStatus status;
     private final RoomSubscriptions subscriptions;
-    private final String inbox;
     private final Object lock = new Object();
     private final ArrayDeque<Op> deferred = new ArrayDeque<>();
     private boolean deferredOverflow;
@@ -93,13 +89,11 @@ public final class RedisCluster {
     private volatile ClusterRouter router;
 
     private ClientResources resources;
-    private RedisClient client;
-    private RedisURI uri;
+    /** One Redis or a Redis Cluster, by the URI's scheme. */
+    private RedisBroker broker;
     private EventExecutor control;
     private OpBatcher batcher;
     private ScheduledFuture<?> ticker;
-    private volatile StatefulRedisConnection<String, byte[]> commands;
-    private volatile StatefulRedisPubSubConnection<String, byte[]> pubsub;
     private volatile boolean stopped;
     // Control-loop state.
     private boolean connecting;
@@ -108,6 +102,8 @@ public final class RedisCluster {
     private boolean everAvailable;
     private int downEpoch;
     private String lastProblem;
+    /** Run id of the Redis server this node last synchronised with (tells a failover or restart). */
+    private String syncedRunId;
 
     /**
      * @param nodeId this node's id, as in the engine's configuration (it prefixes connection ids, which is how the
@@ -117,14 +113,14 @@ public final class RedisCluster {
         this.config = config;
         this.nodeId = nodeId;
         this.status = new ClusterStatus(nodeId);
-        this.inbox = config.name() + ":in:" + nodeId;
-        this.commonArgs = commonArgs(GatewayConfig.builder().build());
-        this.subscriptions = new RoomSubscriptions(room -> subscribe(roomChannel(room)), this::unsubscribe);
+        this.engineConfig = GatewayConfig.builder().build();
+        this.commonArgs = commonArgs(engineConfig, "");
+        this.subscriptions = new RoomSubscriptions(room -> subscribe(broker.roomChannel(room)), this::unsubscribe);
     }
 
-    private byte[][] commonArgs(GatewayConfig engine) {
+    private byte[][] commonArgs(GatewayConfig engine, String server) {
         String history = engine.historySize() + " " + engine.historyTtl().toMillis() + " " + engine.inboxSize() + " "
-                + engine.inboxTtl().toMillis() + " " + engine.roomEventsMaxMembers();
+                + engine.inboxTtl().toMillis() + " " + engine.roomEventsMaxMembers() + " " + server;
         return new byte[][] {utf8(config.name()), utf8(nodeId), utf8(Long.toString(config.keyTtl().toMillis())),
                 utf8(history)};
     }
@@ -137,7 +133,8 @@ public final class RedisCluster {
                         + " differs from the cluster's " + nodeId);
             }
             gateway = g;
-            commonArgs = commonArgs(g.config());
+            engineConfig = g.config();
+            commonArgs = commonArgs(engineConfig, "");
             router = new ClusterRouter(this, g, delivery);
             return router;
         };
@@ -174,25 +171,29 @@ public final class RedisCluster {
             b.ioThreadPoolSize(1).computationThreadPoolSize(1);
         }
         resources = b.build();
-        uri = RedisURI.create(config.redisUri());
-        uri.setTimeout(config.timeout());
-        client = RedisClient.create(resources, uri);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                // Fail at once while disconnected, and never replay a command after a reconnection: a delivery
-                // answered "unavailable" must not happen later behind the client's back.
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(config.timeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(config.timeout()).keepAlive(true).build())
-                .build());
-        client.addListener(new ConnectionListener());
         control = group.next();
+        broker = config.isRedisCluster()
+                ? new ShardedRedisBroker(config, nodeId, resources, new ConnectionListener(), this, control)
+                : new SingleRedisBroker(config, nodeId, resources, clientOptions(config), new ConnectionListener());
         batcher = new OpBatcher(control, this::sendBatch);
         log.info("Cluster mode: {} as node {}, Redis I/O on {} event loops", config, nodeId,
                 shared ? "the gateway's" : "its own");
         control.execute(this::connect);
         long tick = config.tick().toNanos();
         ticker = control.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Options of the Lettuce client: fail at once while disconnected, and never replay a command after a
+     * reconnection, because a delivery answered "unavailable" must not happen later behind the client's back.
+     */
+    static ClientOptions clientOptions(ClusterConfig config) {
+        return ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(config.timeout()))
+                .socketOptions(SocketOptions.builder().connectTimeout(config.timeout()).keepAlive(true).build())
+                .build();
     }
 
     /**
@@ -217,7 +218,7 @@ public final class RedisCluster {
      * the event loops stop; never on an event loop.
      */
     public void stop() {
-        if (stopped || client == null) {
+        if (stopped || broker == null) {
             stopped = true;
             return;
         }
@@ -234,11 +235,9 @@ public final class RedisCluster {
                 break;
             }
         }
-        StatefulRedisConnection<String, byte[]> c = commands;
-        if (c != null && c.isOpen() && status.brokerState() != ClusterStatus.BrokerState.CONNECTING) {
+        if (broker.isOpen() && status.brokerState() != ClusterStatus.BrokerState.CONNECTING) {
             try {
-                Scripts.run(c.async(), Scripts.RESET, args(utf8("depart")))
-                        .get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                broker.reset(commonArgs, "depart").get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
                 log.info("Left the cluster: node {} removed from Redis", nodeId);
             } catch (Exception e) {
                 log.warn("Could not remove node {} from Redis ({}); its keys expire within {} ms", nodeId,
@@ -248,13 +247,7 @@ public final class RedisCluster {
             }
         }
         status.state(ClusterStatus.BrokerState.STOPPED);
-        closeQuietly(pubsub);
-        closeQuietly(c);
-        try {
-            client.shutdown(Duration.ZERO, config.timeout());
-        } catch (RuntimeException e) {
-            log.debug("Redis client shutdown: {}", e.toString());
-        }
+        broker.close(config.timeout());
         resources.shutdown(0, config.timeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -266,11 +259,10 @@ public final class RedisCluster {
         GatewayStatistics mine = gateway.statistics();
         ClusterStatistics.NodeStatistics self = new ClusterStatistics.NodeStatistics(nodeId, true,
                 System.currentTimeMillis(), mine);
-        StatefulRedisConnection<String, byte[]> c = commands;
-        if (!status.isBrokerAvailable() || c == null) {
+        if (!status.isBrokerAvailable() || !broker.connected()) {
             return CompletableFuture.completedFuture(ClusterStatistics.of(List.of(self), false));
         }
-        return Scripts.run(c.async(), Scripts.NODES, args()).handle((reply, error) -> {
+        return broker.nodes(commonArgs).handle((reply, error) -> {
             List<ClusterStatistics.NodeStatistics> nodes = new ArrayList<>();
             nodes.add(self);
             if (error != null) {
@@ -297,8 +289,17 @@ public final class RedisCluster {
         return nodeId;
     }
 
+    /** The router this cluster gave the engine (for tests). */
+    ClusterRouter router() {
+        return router;
+    }
+
     boolean isAvailable() {
         return status.isBrokerAvailable();
+    }
+
+    Gateway gateway() {
+        return gateway;
     }
 
     RoomSubscriptions subscriptions() {
@@ -359,12 +360,10 @@ public final class RedisCluster {
 
     /** Who is online on the other nodes: {@code [users, more]} from {@code presence.lua}. */
     CompletableFuture<List<Object>> presence(String room, int limit) {
-        StatefulRedisConnection<String, byte[]> c = commands;
-        if (!status.isBrokerAvailable() || c == null) {
+        if (!status.isBrokerAvailable() || !broker.connected()) {
             return CompletableFuture.failedFuture(unavailable("broker unavailable"));
         }
-        return Scripts.run(c.async(), Scripts.PRESENCE, args(utf8(room == null ? "" : room),
-                utf8(Integer.toString(limit)))).handle((reply, error) -> {
+        return broker.presence(commonArgs, room, limit).handle((reply, error) -> {
                     if (error != null) {
                         throw new CompletionException(failure("presence", error));
                     }
@@ -386,7 +385,7 @@ public final class RedisCluster {
         return unavailable(what + " failed: " + cause.getMessage());
     }
 
-    private static boolean isTransient(Throwable executionError) {
+    static boolean isTransient(Throwable executionError) {
         String m = String.valueOf(executionError.getMessage());
         return m.startsWith("BUSY") || m.startsWith("LOADING") || m.startsWith("OOM") || m.startsWith("MASTERDOWN")
                 || m.startsWith("READONLY") || m.startsWith("TRYAGAIN") || m.startsWith("CLUSTERDOWN");
@@ -395,36 +394,30 @@ public final class RedisCluster {
     // ---- batches
 
     private CompletionStage<?> sendBatch(List<Op> batch) {
-        StatefulRedisConnection<String, byte[]> c = commands;
-        if (c == null) {
+        if (!broker.connected()) {
             failBatch(batch, new UnavailableException("not connected to Redis"));
             return CompletableFuture.completedFuture(null);
         }
-        byte[][] a = new byte[commonArgs.length + 1 + batch.size() * 4][];
-        System.arraycopy(commonArgs, 0, a, 0, commonArgs.length);
-        int i = commonArgs.length;
-        a[i++] = utf8(Long.toString(System.currentTimeMillis() + config.timeout().toMillis()));
-        for (Op op : batch) {
-            a[i++] = utf8(op.code);
-            a[i++] = op.a;
-            a[i++] = op.b;
-            a[i++] = op.c;
-        }
         status.batch(batch.size());
         inFlight.incrementAndGet();
-        return Scripts.run(c.async(), Scripts.OPS, a).whenComplete((reply, error) -> {
-            inFlight.decrementAndGet();
-            if (error == null && reply.size() == batch.size()) {
-                for (int k = 0; k < batch.size(); k++) {
-                    Op op = batch.get(k);
-                    op.attempted.complete(null);
-                    op.result.complete(reply.get(k));
-                }
-            } else {
-                failBatch(batch, error != null ? error
-                        : new IllegalStateException("ops.lua answered " + reply.size() + " of " + batch.size()));
-            }
-        });
+        return broker.runBatch(batch, commonArgs, System.currentTimeMillis() + config.timeout().toMillis())
+                .whenComplete((reply, error) -> {
+                    inFlight.decrementAndGet();
+                    if (error != null) {
+                        failBatch(batch, error);
+                        return;
+                    }
+                    for (int k = 0; k < batch.size(); k++) {
+                        Op op = batch.get(k);
+                        Object r = reply.get(k);
+                        if (r instanceof Throwable) {
+                            failBatch(List.of(op), (Throwable) r);
+                        } else {
+                            op.attempted.complete(null);
+                            op.result.complete(r);
+                        }
+                    }
+                });
     }
 
     private void failBatch(List<Op> batch, Throwable error) {
@@ -445,22 +438,14 @@ public final class RedisCluster {
     // ---- connections, lease and resync: on the control event loop
 
     private void connect() {
-        if (stopped || connecting || commands != null && pubsub != null) {
+        if (stopped || connecting || broker.connected()) {
             return;
         }
         connecting = true;
-        CompletableFuture<?> c = commands != null ? CompletableFuture.completedFuture(null)
-                : client.connectAsync(CODEC, uri).toCompletableFuture().thenAccept(conn -> commands = conn);
-        CompletableFuture<?> p = pubsub != null ? CompletableFuture.completedFuture(null)
-                : client.connectPubSubAsync(CODEC, uri).toCompletableFuture().thenAccept(conn -> {
-                    conn.addListener(new Listener());
-                    pubsub = conn;
-                });
-        CompletableFuture.allOf(c, p).whenComplete((v, error) -> control.execute(() -> {
+        broker.connect(new Listener()).whenComplete((v, error) -> control.execute(() -> {
             connecting = false;
             if (stopped) {
-                closeQuietly(pubsub);
-                closeQuietly(commands);
+                broker.close(config.timeout());
                 return;
             }
             if (error != null) {
@@ -475,13 +460,11 @@ public final class RedisCluster {
         if (stopped) {
             return;
         }
-        StatefulRedisConnection<String, byte[]> c = commands;
-        StatefulRedisPubSubConnection<String, byte[]> p = pubsub;
-        if (c == null || p == null) {
+        if (!broker.connected()) {
             connect();
             return;
         }
-        if (!c.isOpen() || !p.isOpen()) {
+        if (!broker.isOpen()) {
             // Lettuce is reconnecting; the next tick (or its connected event) tries again.
             markDown(new UnavailableException("connection to Redis lost"));
             return;
@@ -491,19 +474,19 @@ public final class RedisCluster {
             return;
         }
         ticking = true;
-        runTick(c).whenComplete((reply, error) -> control.execute(() -> {
+        runTick().whenComplete((reply, error) -> control.execute(() -> {
             ticking = false;
             afterTick(reply, error);
         }));
         if (status.isBrokerAvailable()) {
-            c.async().publish(inbox, Envelope.encode(Envelope.PROBE, nodeId, Long.toString(System.nanoTime()), "",
+            broker.publishToInbox(Envelope.encode(Envelope.PROBE, nodeId, Long.toString(System.nanoTime()), "",
                     System.currentTimeMillis()));
         }
     }
 
-    private CompletableFuture<List<Object>> runTick(StatefulRedisConnection<String, byte[]> c) {
+    private CompletableFuture<List<Object>> runTick() {
         byte[] stats = StatisticsJson.write(System.currentTimeMillis(), gateway.statistics());
-        return Scripts.run(c.async(), Scripts.TICK, args(utf8(Long.toString(config.lease().toMillis())), stats, run));
+        return broker.tick(commonArgs, config.lease().toMillis(), stats, run);
     }
 
     private void afterTick(List<Object> reply, Throwable error) {
@@ -547,25 +530,56 @@ public final class RedisCluster {
 
     /**
      * Brings Redis back in line with this node's memory: resubscribes, and when the node's keys are gone (Redis lost
-     * them, or peers reaped the node) or cannot be trusted (first start, clean-ups lost) replaces them with every
-     * connection and membership it holds. Clean-ups that waited for the broker are applied last; then the node is
-     * available.
+     * them, or peers reaped the node) or cannot be trusted (first start, clean-ups lost, another Redis server than
+     * the one last synchronised with) replaces them with every connection and membership it holds. Clean-ups that
+     * waited for the broker are applied last (before the replacement when the server changed: its copy of the keys
+     * may still have what they end, so they can announce {@code left}); then the node is available.
      */
     private void resync(boolean full, boolean announce, String resetMode) {
         resyncing = true;
         int epoch = downEpoch;
         boolean recovering = everAvailable && !status.isBrokerAvailable();
         status.state(ClusterStatus.BrokerState.RESYNCING);
+        broker.serverRunId().whenComplete((runId, error) -> control.execute(() -> {
+            if (stopped || error != null || epoch != downEpoch) {
+                resyncing = false;
+                if (!stopped && error != null) {
+                    markDown(rootCause(error));
+                }
+                return;
+            }
+            // A replica promoted by a failover holds a copy of the keys that may lack the last writes (a login
+            // welcomed, a connection gone), and a restarted Redis may have loaded an old snapshot: neither can be
+            // trusted even though this node's keys are there.
+            boolean moved = runId != null && syncedRunId != null && !runId.equals(syncedRunId);
+            if (moved) {
+                log.warn("Redis is another server than before (run id {} instead of {}: a failover or a restart); "
+                        + "node {} registers its users and rooms again", runId, syncedRunId, nodeId);
+            }
+            if (runId != null) {
+                // Histories written through another server start new epochs at their next use (see meta in
+                // common.lua); the clean-ups and registrations below already speak for this one.
+                commonArgs = commonArgs(engineConfig, runId);
+            }
+            resync(epoch, recovering, full || moved, moved && !full, announce, resetMode, runId);
+        }));
+    }
+
+    private void resync(int epoch, boolean recovering, boolean full,
+                        boolean cleanUpsFirst, boolean announce, String resetMode, String runId) {
         if (full) {
             synchronized (lock) {
                 deferredOverflow = false;
             }
         }
-        StatefulRedisConnection<String, byte[]> c = commands;
-        CompletableFuture<?> done = subscribe(inbox).thenCompose(v -> subscriptions.resubscribeAll());
+        CompletableFuture<?> done = subscribe(broker.inboxChannel()).thenCompose(v -> subscriptions.resubscribeAll())
+                .thenCompose(v -> broker.resubscribeOwn());
+        if (cleanUpsFirst) {
+            done = done.thenCompose(v -> applyDeferred());
+        }
         if (full) {
-            done = done.thenCompose(v -> Scripts.run(c.async(), Scripts.RESET, args(utf8(resetMode))))
-                    .thenCompose(v -> runTick(c))
+            done = done.thenCompose(v -> broker.reset(commonArgs, resetMode))
+                    .thenCompose(v -> runTick())
                     .thenCompose(v -> registerAll(announce));
         }
         done.whenComplete((v, error) -> control.execute(() -> {
@@ -585,6 +599,9 @@ public final class RedisCluster {
                 drainDeferredLocked();
                 status.state(ClusterStatus.BrokerState.AVAILABLE);
             }
+            if (runId != null) {
+                syncedRunId = runId;
+            }
             lastProblem = null;
             if (recovering) {
                 status.reconnected();
@@ -595,6 +612,25 @@ public final class RedisCluster {
             }
             everAvailable = true;
         }));
+    }
+
+    /**
+     * Sends the clean-ups that waited for the broker, in order, in batches of their own; completes when each batch
+     * was answered or failed (a failed clean-up waits again).
+     */
+    private CompletableFuture<Void> applyDeferred() {
+        List<Op> ops;
+        synchronized (lock) {
+            ops = new ArrayList<>(deferred);
+            deferred.clear();
+            status.deferred(0);
+        }
+        List<CompletableFuture<?>> sent = new ArrayList<>();
+        for (int i = 0; i < ops.size(); i += OpBatcher.MAX_OPS) {
+            List<Op> batch = new ArrayList<>(ops.subList(i, Math.min(ops.size(), i + OpBatcher.MAX_OPS)));
+            sent.add(sendBatch(batch).toCompletableFuture().handle((r, e) -> null));
+        }
+        return CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]));
     }
 
     private CompletableFuture<Void> registerAll(boolean announce) {
@@ -670,26 +706,26 @@ public final class RedisCluster {
     // ---- pub/sub
 
     private CompletableFuture<Void> subscribe(String channel) {
-        StatefulRedisPubSubConnection<String, byte[]> p = pubsub;
-        if (p == null) {
+        RedisBroker b = broker;
+        if (b == null) {
             return CompletableFuture.failedFuture(new UnavailableException("not connected to Redis"));
         }
-        return p.async().subscribe(channel).toCompletableFuture();
+        return b.subscribe(channel);
     }
 
     private void unsubscribe(String room) {
-        StatefulRedisPubSubConnection<String, byte[]> p = pubsub;
-        if (p != null) {
-            // A failure while disconnected is harmless: the resubscription after it only covers counted rooms.
-            p.async().unsubscribe(roomChannel(room));
+        RedisBroker b = broker;
+        if (b != null) {
+            b.unsubscribe(b.roomChannel(room));
         }
     }
 
-    String roomChannel(String room) {
-        return config.name() + ":room:" + room;
-    }
-
     private final class Listener extends RedisPubSubAdapter<String, byte[]> {
+        @Override
+        public void smessage(String channel, byte[] message) {
+            message(channel, message);
+        }
+
         @Override
         public void message(String channel, byte[] message) {
             status.received();
@@ -722,27 +758,20 @@ public final class RedisCluster {
         @Override
         public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
             EventExecutor ctl = control;
-            if (!stopped && ctl != null && (connection == commands || connection == pubsub)) {
+            if (!stopped && ctl != null && broker != null && broker.owns(connection)) {
                 ctl.execute(RedisCluster.this::tick);
             }
         }
 
         @Override
         public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-            if (!stopped && (connection == commands || connection == pubsub)) {
+            if (!stopped && broker != null && broker.owns(connection)) {
                 markDown(new UnavailableException("connection to Redis lost"));
             }
         }
     }
 
     // ---- helpers
-
-    private byte[][] args(byte[]... more) {
-        byte[][] a = new byte[commonArgs.length + more.length][];
-        System.arraycopy(commonArgs, 0, a, 0, commonArgs.length);
-        System.arraycopy(more, 0, a, commonArgs.length, more.length);
-        return a;
-    }
 
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -759,15 +788,5 @@ public final class RedisCluster {
             c = c.getCause();
         }
         return c;
-    }
-
-    private static void closeQuietly(StatefulConnection<?, ?> c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (RuntimeException ignored) {
-                // closing anyway
-            }
-        }
     }
 }

@@ -75,6 +75,11 @@ final class RoomSubscriptions {
         return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
     }
 
+    /** Whether the room has a member connection here (or a join on its way). */
+    boolean contains(String room) {
+        return rooms.containsKey(room);
+    }
+
     /** Rooms subscribed. */
     int size() {
         return rooms.size();

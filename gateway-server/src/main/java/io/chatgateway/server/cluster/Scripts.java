@@ -32,6 +32,14 @@ final class Scripts {
     static final Script PRESENCE = load("presence");
     /** Live nodes and their statistics. */
     static final Script NODES = load("nodes");
+    /** Redis Cluster: a batch of operations of one slot. */
+    static final Script SHARD_OPS = load("sharded", "sops");
+    /** Redis Cluster: the lease and the claims to reap, on the cluster's own slot. */
+    static final Script SHARD_TICK = load("sharded", "stick");
+    /** Redis Cluster: the caller's info and tombstone, on its own slot. */
+    static final Script SHARD_NODE = load("sharded", "snode");
+    /** Redis Cluster: a dropped node's own keys. */
+    static final Script SHARD_DROP = load("sharded", "sdrop");
 
     private Scripts() {
     }
@@ -41,7 +49,11 @@ final class Scripts {
     }
 
     private static Script load(String name) {
-        String source = resource("common") + "\n" + resource(name);
+        return load("common", name);
+    }
+
+    private static Script load(String prefix, String name) {
+        String source = resource(prefix) + "\n" + resource(name);
         byte[] bytes = source.getBytes(StandardCharsets.UTF_8);
         try {
             String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(bytes));

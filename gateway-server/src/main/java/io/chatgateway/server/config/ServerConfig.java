@@ -4,6 +4,8 @@ import io.chatgateway.GatewayConfig;
 import io.chatgateway.policy.RoomAccess;
 import io.chatgateway.session.SessionMode;
 
+import io.lettuce.core.RedisURI;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -421,12 +423,53 @@ public final class ServerConfig {
         }
         v = v.trim();
         String lower = v.toLowerCase(Locale.ROOT);
-        if (!(lower.startsWith("redis://") || lower.startsWith("rediss://")) || v.length() <= "redis://".length()) {
+        boolean sentinel = lower.startsWith("redis-sentinel://") || lower.startsWith("rediss-sentinel://");
+        boolean cluster = lower.startsWith("redis-cluster://") || lower.startsWith("rediss-cluster://");
+        if (!(lower.startsWith("redis://") || lower.startsWith("rediss://") || sentinel || cluster)
+                || v.length() <= lower.indexOf("://") + 3) {
             problems.add(where(Setting.REDIS_URI) + ": " + maskPassword(v)
-                    + " (expected: redis://[user:password@]host[:port][/db] or rediss://...)");
+                    + " (expected: redis://[user:password@]host[:port][/db], rediss://... (TLS), "
+                    + SENTINEL_FORM + " or a Redis Cluster: redis-cluster://[user:password@]host:port[,host:port...])");
             return null;
         }
+        if (sentinel) {
+            String problem = sentinelProblem(v);
+            if (problem != null) {
+                problems.add(where(Setting.REDIS_URI) + ": " + maskPassword(v) + " (" + problem + "; expected: "
+                        + SENTINEL_FORM + ")");
+                return null;
+            }
+        }
         return v;
+    }
+
+    private static final String SENTINEL_FORM = "redis-sentinel://[user:password@]host[:port][,host[:port]...][/db]"
+            + "#primary-name (Sentinel)";
+
+    /** What is wrong with a Sentinel URI, as Lettuce reads it, or {@code null}. */
+    private static String sentinelProblem(String uri) {
+        if (!uri.contains("#") && !uri.contains(RedisURI.PARAMETER_NAME_SENTINEL_MASTER_ID + "=")) {
+            return "no primary name: the name Sentinel monitors goes after #";
+        }
+        RedisURI parsed;
+        try {
+            parsed = RedisURI.create(uri);
+        } catch (RuntimeException e) {
+            return "not a URI Lettuce can read: " + e.getMessage();
+        }
+        if (parsed.getSentinels().isEmpty()) {
+            return "no Sentinel host";
+        }
+        for (RedisURI s : parsed.getSentinels()) {
+            if (s.getHost() == null || s.getHost().isEmpty()) {
+                return "a Sentinel without a host";
+            }
+        }
+        String primary = parsed.getSentinelMasterId();
+        if (primary == null || primary.isEmpty()) {
+            return "no primary name: the name Sentinel monitors goes after #";
+        }
+        return null;
     }
 
     private String clusterName(List<String> problems) {

@@ -85,7 +85,9 @@ public enum Setting {
             "Bearer token of the admin API under /api/ (use 32+ random characters). Unset or empty: the API is off."),
 
     REDIS_URI("redis-uri", null,
-            "Cluster mode: Redis to share users and rooms with other nodes, e.g. redis://redis:6379. Unset: one node."),
+            "Cluster mode: Redis to share users and rooms with other nodes, e.g. redis://redis:6379, its Sentinels: "
+                    + "redis-sentinel://s1:26379,s2:26379/0#mymaster, or a Redis Cluster: "
+                    + "redis-cluster://host:port,host:port. Unset: one node."),
     CLUSTER_NAME("cluster-name", "gw", "Cluster mode: prefix of every Redis key and channel; one name = one cluster."),
     CLUSTER_LEASE_MS("cluster-lease-ms", "10000",
             "Cluster mode: node lease; a node silent this long is dead and its users and rooms are dropped."),

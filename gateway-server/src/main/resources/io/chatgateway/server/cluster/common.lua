@@ -1,6 +1,7 @@
 -- Shared by every script of the cluster (prepended when the script is loaded).
 -- ARGV[1] = cluster name (key prefix), ARGV[2] = calling node, ARGV[3] = ttl in ms of the keys a node owns,
--- ARGV[4] = history settings: "room-size room-ttl-ms inbox-size inbox-ttl-ms events-max-members" (sizes 0 = off).
+-- ARGV[4] = history settings: "room-size room-ttl-ms inbox-size inbox-ttl-ms events-max-members server" (sizes 0 =
+-- off; server = the run id of this Redis server as the nodes know it, or empty).
 -- Keys of node N:   P:n:N:info (hash: stats, conns)   P:n:N:users (hash: user -> "conn/seq,conn/seq")
 --                   P:n:N:rooms (hash: room -> connections on N)   P:n:N:room:R (hash: user -> "conn,conn")
 --                   P:n:N:reaped (tombstone left by the peer that reaped N)
@@ -13,8 +14,8 @@ local P = ARGV[1]
 local SELF = ARGV[2]
 local KEY_TTL = tonumber(ARGV[3])
 local TOMBSTONE_TTL = 3600000
-local ROOM_SIZE, ROOM_TTL, INBOX_SIZE, INBOX_TTL, EVENTS_MAX = string.match(ARGV[4],
-  '^(%d+) (%d+) (%d+) (%d+) (%d+)$')
+local ROOM_SIZE, ROOM_TTL, INBOX_SIZE, INBOX_TTL, EVENTS_MAX, SERVER = string.match(ARGV[4],
+  '^(%d+) (%d+) (%d+) (%d+) (%d+) ?(%S*)$')
 ROOM_SIZE, ROOM_TTL = tonumber(ROOM_SIZE), tonumber(ROOM_TTL)
 INBOX_SIZE, INBOX_TTL, EVENTS_MAX = tonumber(INBOX_SIZE), tonumber(INBOX_TTL), tonumber(EVENTS_MAX)
 -- While its user is online an inbox's record lives this long, renewed by the lease refresh (tick.lua) in slices.
@@ -48,6 +49,14 @@ local function others()
     end
   end
   return out
+end
+
+-- Whether node N's pub/sub connection is on this server: its inbox has a subscriber. A replica promoted by a failover
+-- lists the nodes (and their leases) before they have reconnected to it, and what is published to a node not yet
+-- subscribed is lost, so it must not be counted as delivered. (The node subscribes its inbox and rooms again in one
+-- command when it reconnects.)
+local function listening(node)
+  return redis.call('PUBSUB', 'NUMSUB', P .. ':in:' .. node)[2] > 0
 end
 
 local function touch(key)
@@ -142,16 +151,19 @@ end
 
 -- The epoch and latest offset of a history. With a ttl, a missing one starts (new epoch, offset 0, expiring after
 -- ttl ms) and its old entries, if any outlived it, are dropped. Returns nil when missing and not created.
+-- A history started through another Redis server (field s) counts as missing: a replica promoted by a
+-- failover, or a restart from a snapshot, may lack its last messages, and continuing its offsets would give a
+-- message the offset of one that was delivered and lost, so that a client recovering with it would skip one.
 local function meta(key, list, ttl)
-  local v = redis.call('HMGET', key, 'e', 'o')
-  if v[1] then
+  local v = redis.call('HMGET', key, 'e', 'o', 's')
+  if v[1] and (SERVER == '' or v[3] == SERVER) then
     return v[1], tonumber(v[2]) or 0
   end
   if not ttl then
     return nil, 0
   end
   local e = new_epoch()
-  redis.call('HSET', key, 'e', e, 'o', 0)
+  redis.call('HSET', key, 'e', e, 'o', 0, 's', SERVER)
   redis.call('PEXPIRE', key, ttl)
   redis.call('DEL', list)
   return e, 0

@@ -152,11 +152,15 @@ local function send(user, payload)
   return count
 end
 
--- PUB room payload: one publish on the room's channel, only when another node has members. Returns them.
+-- PUB room payload: one publish on the room's channel, only when another node has members. Returns them (those of
+-- nodes subscribed to this server).
 local function pub(room, payload)
   local count = 0
   for _, n in ipairs(OTHERS) do
-    count = count + (tonumber(redis.call('HGET', nkey(n, 'rooms'), room)) or 0)
+    local c = tonumber(redis.call('HGET', nkey(n, 'rooms'), room)) or 0
+    if c > 0 and listening(n) then
+      count = count + c
+    end
   end
   if count > 0 then
     redis.call('PUBLISH', P .. ':room:' .. room, payload)
@@ -195,8 +199,8 @@ end
 
 -- HPUB room open "ephemeral exclude": a room message with history: assigns the next offset, keeps the frame and
 -- publishes it (kind S, b = "offset epoch exclude") to every node with members, the caller's own included, so that
--- all members everywhere get it in offset order. Returns the member connections of all live nodes, less the
--- excluded sender.
+-- all members everywhere get it in offset order. Returns the member connections of all live nodes subscribed to this
+-- server, less the excluded sender.
 local function hpub(room, open, arg)
   local ephemeral, exclude = flag_and_conn(arg)
   local epoch, offset = meta(hkey(room), hlist(room), ROOM_TTL)
@@ -210,45 +214,58 @@ local function hpub(room, open, arg)
     offset = 0
     open = finish(open, 0)
   end
-  local count = tonumber(redis.call('HGET', nkey(SELF, 'rooms'), room)) or 0
-  for _, n in ipairs(OTHERS) do
-    count = count + (tonumber(redis.call('HGET', nkey(n, 'rooms'), room)) or 0)
+  local mine = tonumber(redis.call('HGET', nkey(SELF, 'rooms'), room)) or 0
+  local count, members = 0, mine
+  if mine > 0 and listening(SELF) then
+    -- The excluded sender is one of this node's members.
+    count = exclude ~= '' and mine - 1 or mine
   end
-  if count > 0 then
+  for _, n in ipairs(OTHERS) do
+    local c = tonumber(redis.call('HGET', nkey(n, 'rooms'), room)) or 0
+    members = members + c
+    if c > 0 and listening(n) then
+      count = count + c
+    end
+  end
+  if members > 0 then
     redis.call('PUBLISH', P .. ':room:' .. room,
       envelope('S', SELF, room, string.format('%d', offset) .. ' ' .. epoch .. ' ' .. exclude, open))
-  end
-  if exclude ~= '' and count > 0 then
-    count = count - 1
   end
   return count
 end
 
 -- ISEND user open "ephemeral exclude": a direct message with an inbox: every node holding a connection of the user
--- (the caller's own included) gets it (kind I, b = "offset epoch exclude") in inbox order, and it is kept unless
--- ephemeral. Returns { connections it went to, 1 when kept for a user without connections, 1 when lost }.
+-- (the caller's own included) and subscribed to this server gets it (kind I, b = "offset epoch exclude") in inbox
+-- order, and it is kept unless ephemeral. Returns { connections it went to, 1 when kept for a user without
+-- connections reached, 1 when lost }.
 local function isend(user, open, arg)
   local ephemeral, exclude = flag_and_conn(arg)
-  local nodes, count = {}, 0
+  local nodes, count, online = {}, 0, false
   local here = entries(redis.call('HGET', nkey(SELF, 'users'), user))
-  local c = #here
-  for _, e in ipairs(here) do
-    if entry_id(e) == exclude then
-      c = c - 1
+  if #here > 0 then
+    online = true
+    if listening(SELF) then
+      local c = #here
+      for _, e in ipairs(here) do
+        if entry_id(e) == exclude then
+          c = c - 1
+        end
+      end
+      nodes[#nodes + 1] = SELF
+      count = count + c
     end
   end
-  if #here > 0 then
-    nodes[#nodes + 1] = SELF
-  end
-  count = count + c
   for _, n in ipairs(OTHERS) do
     local v = redis.call('HGET', nkey(n, 'users'), user)
     if v then
-      nodes[#nodes + 1] = n
-      count = count + #entries(v)
+      online = true
+      if listening(n) then
+        nodes[#nodes + 1] = n
+        count = count + #entries(v)
+      end
     end
   end
-  local epoch = meta(ikey(user), ilist(user), #nodes > 0 and ONLINE_INBOX_TTL or nil)
+  local epoch = meta(ikey(user), ilist(user), online and ONLINE_INBOX_TTL or nil)
   -- Nobody else to write to and no inbox to keep it in; a send to oneself reaching no other connection is not kept.
   if count == 0 and (epoch == nil or ephemeral or exclude ~= '') then
     return { 0, 0, 1 }

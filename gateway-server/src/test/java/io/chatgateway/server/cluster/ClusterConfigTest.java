@@ -64,6 +64,29 @@ class ClusterConfigTest {
     }
 
     @Test
+    void acceptsSentinelUrisAndMasksTheirPassword() throws ConfigException {
+        String uri = "redis-sentinel://:s3cret@127.0.0.1:26379,127.0.0.1:26380/0#mymaster";
+        ServerConfig config = ServerConfig.of(Map.of(Setting.REDIS_URI, uri));
+        assertEquals(uri, ClusterConfig.from(config).redisUri());
+        assertFalse(config.toString().contains("s3cret"), config.toString());
+        assertTrue(ClusterConfig.from(config).toString()
+                .contains("redis-sentinel://:******@127.0.0.1:26379,127.0.0.1:26380/0#mymaster"));
+        assertEquals("redis-sentinel://s1,s2:26380?sentinelMasterId=m", ClusterConfig.from(ServerConfig.of(Map.of(
+                Setting.REDIS_URI, "redis-sentinel://s1,s2:26380?sentinelMasterId=m"))).redisUri());
+    }
+
+    @Test
+    void refusesASentinelUriWithoutThePrimarysName() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.of(Map.of(
+                Setting.REDIS_URI, "redis-sentinel://:s3cret@127.0.0.1:26379,127.0.0.1:26380/0")));
+        String all = String.join("\n", e.problems());
+        assertTrue(all.contains("--redis-uri"), all);
+        assertTrue(all.contains("no primary name"), all);
+        assertTrue(all.contains("#primary-name"), all);
+        assertFalse(all.contains("s3cret"), all);
+    }
+
+    @Test
     void sumsNodeStatistics() {
         GatewayStatistics one = stats(10, 1000, 3);
         GatewayStatistics two = stats(30, 2000, 1);

@@ -18,8 +18,13 @@ final class ClusterFixture {
 
     /** Starts a node of the cluster on {@code redis}, waiting until it has joined. */
     static TestServer node(RedisServer redis, String nodeId, Map<Setting, String> extra) {
+        return node(redis.uri(), nodeId, extra);
+    }
+
+    /** Starts a node of the cluster on the Redis at {@code redisUri} (e.g. Sentinels), waiting until it has joined. */
+    static TestServer node(String redisUri, String nodeId, Map<Setting, String> extra) {
         Map<Setting, String> s = new EnumMap<>(Setting.class);
-        s.put(Setting.REDIS_URI, redis.uri());
+        s.put(Setting.REDIS_URI, redisUri);
         s.put(Setting.NODE_ID, nodeId);
         s.put(Setting.CLUSTER_LEASE_MS, Integer.toString(LEASE_MS));
         s.put(Setting.CLUSTER_TIMEOUT_MS, Integer.toString(TIMEOUT_MS));

@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real {@code redis-server} (Debian's package) for tests: started on a free port on 127.0.0.1 with persistence
- * off, stopped by its pid, and restartable on the same port to play a broker outage. Also a tiny RESP client to
- * look at the keys.
+ * off, stopped by its pid, and restartable on the same port to play a broker outage; or a replica of another one
+ * (see {@link RedisSentinels}). Also a tiny RESP client to look at the keys.
  */
 public final class RedisServer implements AutoCloseable {
     private static final String[] CANDIDATES = {"/usr/bin/redis-server", "/usr/local/bin/redis-server"};
@@ -25,18 +25,37 @@ public final class RedisServer implements AutoCloseable {
     private final Path binary;
     private final Path dir;
     private final int port;
+    private final List<String> extra;
     private Process process;
 
-    private RedisServer(Path binary, int port) throws IOException {
+    private RedisServer(Path binary, int port, List<String> extra) throws IOException {
         this.binary = binary;
         this.port = port;
+        this.extra = extra;
         this.dir = Files.createTempDirectory("gateway-redis-");
     }
 
     /** Starts a Redis on a free port; fails the test when redis-server is not installed. */
     public static RedisServer start() {
+        return start(List.of());
+    }
+
+    /** Starts a replica of {@code primary} on a free port, and waits until it has synchronised. */
+    public static RedisServer startReplicaOf(RedisServer primary) {
+        RedisServer r = start(List.of("--replicaof", "127.0.0.1", Integer.toString(primary.port())));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!r.info("replication").contains("master_link_status:up")) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the replica on port " + r.port() + " did not sync with " + primary.port());
+            }
+            sleep(20);
+        }
+        return r;
+    }
+
+    private static RedisServer start(List<String> extra) {
         try {
-            RedisServer r = new RedisServer(binary(), freePort());
+            RedisServer r = new RedisServer(binary("redis-server"), freePort(), extra);
             r.launch();
             return r;
         } catch (IOException e) {
@@ -44,26 +63,28 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private static Path binary() {
+    /** A Debian Redis binary ({@code redis-server}, {@code redis-sentinel}); fails the test when it is missing. */
+    static Path binary(String name) {
         for (String c : CANDIDATES) {
-            if (Files.isExecutable(Path.of(c))) {
-                return Path.of(c);
+            Path p = Path.of(c).resolveSibling(name);
+            if (Files.isExecutable(p)) {
+                return p;
             }
         }
         String path = System.getenv("PATH");
         if (path != null) {
             for (String d : path.split(":")) {
-                Path p = Path.of(d, "redis-server");
+                Path p = Path.of(d, name);
                 if (Files.isExecutable(p)) {
                     return p;
                 }
             }
         }
-        throw new AssertionError("redis-server not found on PATH: the cluster tests need Debian's redis-server "
-                + "package (apt-get install -y redis-server)");
+        throw new AssertionError(name + " not found on PATH: the cluster tests need Debian's " + name
+                + " package (apt-get install -y " + name + "; scripts/test-prerequisites.sh does it)");
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
             s.bind(new InetSocketAddress("127.0.0.1", 0));
@@ -72,10 +93,14 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(binary.toString(),
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(),
                 "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no",
-                "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString(), "--databases", "1");
+                "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString(), "--databases", "1",
+                // A replica syncs at once, not after the default five seconds' wait for more replicas.
+                "--repl-diskless-sync-delay", "0"));
+        cmd.addAll(extra);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile());
         process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -105,6 +130,29 @@ public final class RedisServer implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** {@code INFO section} as text. */
+    public String info(String section) {
+        try {
+            return String.valueOf(command("INFO", section));
+        } catch (IOException e) {
+            throw new AssertionError("INFO failed on port " + port, e);
+        }
+    }
+
+    /** Sends a signal to the server by its pid ({@code STOP} freezes it, {@code CONT} thaws it). */
+    public void signal(String signal) {
+        try {
+            Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).inheritIO().start();
+            if (p.waitFor() != 0) {
+                throw new AssertionError("kill -" + signal + " " + pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run kill", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Kills the server (SIGKILL by pid): every connection drops at once, every key is lost. */
@@ -149,6 +197,11 @@ public final class RedisServer implements AutoCloseable {
 
     /** Sends one command on a fresh connection and returns the reply (String, Long, List or null). */
     public Object command(String... args) throws IOException {
+        return command(port, args);
+    }
+
+    /** Sends one command to the server (or Sentinel) on this loopback port and returns the reply. */
+    static Object command(int port, String... args) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
             s.setSoTimeout(5000);
@@ -208,7 +261,7 @@ public final class RedisServer implements AutoCloseable {
         return sb.toString();
     }
 
-    private static void sleep(long ms) {
+    static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
