@@ -6,7 +6,8 @@
 #   docker run --rm -p 8080:8080 -p 9090:9090 -e GATEWAY_JWT_SECRET=... chat-gateway
 #
 # Stage 1 builds the whole Maven reactor (tests skipped: CI runs them); stage 2 is a JRE on glibc (Ubuntu), so
-# Netty's native epoll transport loads. The build fails if it does not (see NativeTransportCheck below).
+# Netty's native epoll transport loads. The build fails if it does not (see NativeTransportCheck below). The
+# gateway starts through bin/gateway, the launcher with the measured JVM settings (docs/operations.md#jvm-settings).
 
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
@@ -16,6 +17,7 @@ RUN --mount=type=cache,target=/root/.m2 \
     mvn -B -q -DskipTests package \
     && mkdir -p /out \
     && cp gateway-server/target/gateway-server.jar /out/ \
+    && install -m 0755 bin/gateway /out/gateway \
     && if [ -f gateway-bench/target/gateway-bench.jar ]; then cp gateway-bench/target/gateway-bench.jar /out/; fi
 
 FROM eclipse-temurin:17-jre-jammy
@@ -31,10 +33,10 @@ COPY --from=build /out/ /app/
 # Refuse to produce an image in which the gateway would silently fall back to NIO.
 RUN java -cp /app/gateway-server.jar io.chatgateway.server.health.NativeTransportCheck
 
-# Container-aware heap: a share of the container's memory limit, leaving room for Netty's direct memory (capped at
-# the heap size by default), metaspace and thread stacks. Override with -e JDK_JAVA_OPTIONS=...
-ENV JDK_JAVA_OPTIONS="-XX:+UseContainerSupport -XX:MaxRAMPercentage=50 -XX:InitialRAMPercentage=25 -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError" \
-    GATEWAY_BIND=0.0.0.0 \
+# JVM flags: the launcher's (G1 with a small initial heap and a bounded young generation, the heap's ceiling 50 %
+# of the container's memory limit, ExitOnOutOfMemoryError); add or override with -e JAVA_OPTS=... (after them),
+# e.g. -e JAVA_OPTS=-Xmx8g. JDK_JAVA_OPTIONS still reaches java too (before them, so the launcher's win).
+ENV GATEWAY_BIND=0.0.0.0 \
     GATEWAY_HTTP_PORT=8080 \
     GATEWAY_TCP_PORT=9090
 
@@ -47,4 +49,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 
 # SIGTERM (docker stop) runs the graceful shutdown: not ready, stop accepting, kick everyone with shutdown.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["java", "-jar", "/app/gateway-server.jar"]
+# The launcher execs java, so java is PID 1 and gets SIGTERM itself.
+ENTRYPOINT ["/app/gateway"]

@@ -42,7 +42,13 @@ final class CapacityScenario extends Scenario {
                 + "Each join announces 'joined' to everyone already in the room, N^2/2 frames for N clients, which\n"
                 + "at 15,000 clients would dwarf the measurement; so by default 100 connections share one user\n"
                 + "(--connections-per-user), which needs the gateway started with sessions=multi and\n"
-                + "max-sessions-per-user >= 100. --connections-per-user 1 measures the announcements too.";
+                + "max-sessions-per-user >= 100. --connections-per-user 1 measures the announcements too.\n"
+                + "With --server-pid it also reads the server's memory as it stands, nothing forced (no GC, no NMT),\n"
+                + "before the first client and after every step: RSS (/proc/PID/status), and from the gateway's\n"
+                + "/metrics (--metrics-url) heap used and committed and Netty's direct memory; RSS growth per client\n"
+                + "is (RSS at the step - RSS before the first client) / clients. And the server's CPU (/proc/PID/stat)\n"
+                + "over each step's publishes, per delivery. Any server speaking the minimal protocol can be measured\n"
+                + "so (gateway-bench/peers/: Node ws and socket.io, sio:// targets).";
     }
 
     @Override
@@ -63,6 +69,7 @@ final class CapacityScenario extends Scenario {
         l.add(new Options.Spec("interval", "500ms", "time between a publisher's messages"));
         l.add(new Options.Spec("limit", "250ms", "a step passes while the percentile below stays under this"));
         l.add(new Options.Spec("percentile", "95", "percentile of time-to-last-member compared with --limit"));
+        l.add(new Options.Spec("metrics-url", "auto", "with --server-pid: the server's Prometheus scrape for heap and direct memory; auto = http://HOST:PORT/metrics of a ws:// target, none = RSS only"));
         return l;
     }
 
@@ -166,6 +173,16 @@ final class CapacityScenario extends Scenario {
         int best = 0;
         String stopReason = "reached --max";
         run.cluster.await("step", PHASE_TIMEOUT);
+        long pid = run.settings.serverPid();
+        MemoryProbe probe = pid > 0 ? new MemoryProbe(pid) : null;
+        java.net.URI metricsUrl = metricsUrl(o.string("metrics-url"), run.settings.target());
+        MemoryProbe.Snapshot baseline = probe == null ? null : probe.snapshot(metricsUrl);
+        if (baseline != null) {
+            r.extra.put("memory_baseline", baseline.toMap());
+            for (String problem : baseline.problems()) {
+                r.notes.add("memory: " + problem);
+            }
+        }
         int n = start;
         for (;;) {
             run.timeline.phase("grow " + n);
@@ -192,8 +209,21 @@ final class CapacityScenario extends Scenario {
             }
             run.timeline.phase("measure " + n);
             Histogram completion = Histograms.create();
+            long cpuBefore = pid > 0 ? Limits.cpuNanos(pid) : -1;
             Map<String, Object> s = measure(run, samples, interval, limit, publishers, completion);
+            long cpuAfter = pid > 0 ? Limits.cpuNanos(pid) : -1;
             s.put("clients", held);
+            long deliveries = (long) s.get("deliveries");
+            if (cpuBefore >= 0 && cpuAfter >= 0 && deliveries > 0) {
+                s.put("server_cpu_us_per_delivery", (cpuAfter - cpuBefore) / 1000.0 / deliveries);
+            }
+            if (probe != null) {
+                MemoryProbe.Snapshot m = probe.snapshot(metricsUrl);
+                s.put("memory", m.toMap());
+                if (m.rssBytes() > 0 && baseline.rssBytes() > 0 && held > 0) {
+                    s.put("rss_growth_per_client_bytes", (m.rssBytes() - baseline.rssBytes()) / (double) held);
+                }
+            }
             double pv = completion.getTotalCount() == 0 ? Double.NaN
                     : Histograms.millis(completion.getValueAtPercentile(percentile));
             s.put(pLabel + "_ms", pv);
@@ -236,9 +266,25 @@ final class CapacityScenario extends Scenario {
                 + " (%d publishers); stopped: %s", best, pLabel, limit.toMillis(), publishers, stopReason));
         for (Map<String, Object> s : steps) {
             r.row(String.format(Locale.ROOT, "  step %,d", (long) s.get("clients")), String.format(Locale.ROOT,
-                    "p50 %.1f  %s %.1f  p99 %.1f  max %.1f ms, %d incomplete  %s", s.get("p50_ms"), pLabel,
+                    "p50 %.1f  %s %.1f  p99 %.1f  max %.1f ms, %d incomplete  %s%s", s.get("p50_ms"), pLabel,
                     s.get(pLabel + "_ms"), s.get("p99_ms"), s.get("max_ms"), s.get("incomplete"),
-                    (boolean) s.get("passed") ? "pass" : "FAIL"));
+                    (boolean) s.get("passed") ? "pass" : "FAIL", serverColumns(s)));
+        }
+        if (baseline != null) {
+            r.row("server before the first client", memoryColumns(baseline.toMap()));
+            Map<String, Object> last = steps.isEmpty() ? null : steps.get(steps.size() - 1);
+            if (last != null && last.containsKey("rss_growth_per_client_bytes")) {
+                double growth = (double) last.get("rss_growth_per_client_bytes");
+                r.metrics.put("rss_growth_per_client_bytes", Math.round(growth));
+                r.metrics.put("rss_growth_clients", last.get("clients"));
+                r.row("server RSS growth per client", String.format(Locale.ROOT,
+                        "%.1f KiB at %,d clients (RSS now - RSS before the first client, / clients)", growth / 1024,
+                        (long) last.get("clients")));
+            }
+            Object cpu = last == null ? null : last.get("server_cpu_us_per_delivery");
+            if (cpu != null) {
+                r.metrics.put("server_cpu_us_per_delivery", cpu);
+            }
         }
         if (passing != null) {
             r.histograms.put("last_passing_step_time_to_last_member", passing);
@@ -249,6 +295,58 @@ final class CapacityScenario extends Scenario {
         messageChecks(r, t, null);
         r.checks.removeIf(c -> c.name().startsWith("connections lost") && t.get("closed") == 0);
         countsByReason(r, t);
+    }
+
+    /** The memory and CPU columns of a step's row, when the server was measured. */
+    private static String serverColumns(Map<String, Object> s) {
+        StringBuilder b = new StringBuilder();
+        Object cpu = s.get("server_cpu_us_per_delivery");
+        if (cpu != null) {
+            b.append(String.format(Locale.ROOT, "; server %.2f us/delivery", (double) cpu));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) s.get("memory");
+        if (m != null) {
+            b.append("; ").append(memoryColumns(m));
+            Object g = s.get("rss_growth_per_client_bytes");
+            if (g != null) {
+                b.append(String.format(Locale.ROOT, " (+%.1f KiB/client)", (double) g / 1024));
+            }
+        }
+        return b.toString();
+    }
+
+    /** RSS, heap used/committed and direct memory, in MiB, as far as they are known. */
+    static String memoryColumns(Map<String, Object> m) {
+        StringBuilder b = new StringBuilder();
+        b.append("RSS ").append(mib(m.get("rss_bytes")));
+        if ((long) m.get("heap_committed_bytes") >= 0) {
+            b.append(", heap ").append(mib(m.get("heap_used_bytes"))).append(" used of ")
+                    .append(mib(m.get("heap_committed_bytes"))).append(" committed");
+        }
+        if ((long) m.get("direct_bytes") >= 0) {
+            b.append(", direct ").append(mib(m.get("direct_bytes")));
+        }
+        return b.toString();
+    }
+
+    private static String mib(Object bytes) {
+        long v = (long) bytes;
+        return v < 0 ? "?" : String.format(Locale.ROOT, "%.1f MiB", v / 1048576.0);
+    }
+
+    /** {@code --metrics-url}: {@code none}, a URL, or {@code auto}: the scrape beside a ws:// target. */
+    static java.net.URI metricsUrl(String spec, Target target) {
+        if (spec == null || spec.equals("none")) {
+            return null;
+        }
+        if (!spec.equals("auto")) {
+            return java.net.URI.create(spec);
+        }
+        if (!target.isWebSocket() || target.isSocketIo()) {
+            return null;
+        }
+        return java.net.URI.create("http://" + target.host() + ":" + target.port() + "/metrics");
     }
 
     /** One round: the publishers send, the workers report arrivals until every message is complete or late. */
@@ -312,6 +410,11 @@ final class CapacityScenario extends Scenario {
         s.put("expected_messages", (long) expectedMessages);
         s.put("incomplete", incomplete + errors + Math.max(0, expectedMessages - published.size()));
         s.put("missing_deliveries", missing);
+        long deliveries = 0;
+        for (long[] p : published) {
+            deliveries += Math.max(0, p[3]);
+        }
+        s.put("deliveries", deliveries);
         s.put("errors", errors);
         boolean any = completion.getTotalCount() > 0;
         s.put("p50_ms", any ? Histograms.millis(completion.getValueAtPercentile(50)) : Double.NaN);

@@ -205,6 +205,9 @@ final class ClientFactory implements AutoCloseable {
             p.addLast("ws", new WebSocketClientProtocolHandler(config));
             p.addLast("wsAggregator", new WebSocketFrameAggregator(MAX_FRAME_BYTES));
             p.addLast("wsText", WsText.INSTANCE);
+            if (target.isSocketIo()) {
+                p.addLast("socketIo", new SocketIoFraming());
+            }
         } else {
             p.addLast("tcpDecoder", new LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES, 0, 4, 0, 4));
             p.addLast("tcpEncoder", TcpPrefix.INSTANCE);

@@ -39,6 +39,31 @@ final class MemoryProbe {
         }
     }
 
+    private static final Pattern PROM_LINE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})? ([-+0-9.eE]+|NaN)",
+            Pattern.MULTILINE);
+
+    /**
+     * The process as it stands, nothing forced (no collection, no NMT): what an operator's dashboard shows. RSS from
+     * {@code /proc/PID/status}; from the gateway's Prometheus scrape, when there is one, the heap used and committed
+     * ({@code jvm_memory_*_bytes{area="heap"}} summed over the pools) and Netty's direct memory
+     * ({@code netty_direct_memory_used_bytes}). A value is -1 when it could not be taken (a peer server has no
+     * scrape: RSS only).
+     */
+    record Snapshot(long rssBytes, long heapUsedBytes, long heapCommittedBytes, long directBytes,
+                    List<String> problems) {
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("rss_bytes", rssBytes);
+            m.put("heap_used_bytes", heapUsedBytes);
+            m.put("heap_committed_bytes", heapCommittedBytes);
+            m.put("direct_bytes", directBytes);
+            if (!problems.isEmpty()) {
+                m.put("problems", problems);
+            }
+            return m;
+        }
+    }
+
     private final long pid;
 
     MemoryProbe(long pid) {
@@ -89,6 +114,76 @@ final class MemoryProbe {
             problems.add("cannot read /proc/" + pid + "/status: " + e.getMessage());
         }
         return new Sample(heap, direct, nmt, rss, problems);
+    }
+
+    /** See {@link Snapshot}; {@code metrics} is the gateway's {@code /metrics} URL, or {@code null} for RSS only. */
+    Snapshot snapshot(java.net.URI metrics) {
+        List<String> problems = new java.util.ArrayList<>();
+        long rss = rss(problems);
+        long heapUsed = -1;
+        long heapCommitted = -1;
+        long direct = -1;
+        if (metrics != null) {
+            try {
+                java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                        .connectTimeout(java.time.Duration.ofSeconds(2)).build();
+                java.net.http.HttpResponse<String> res = http.send(java.net.http.HttpRequest.newBuilder(metrics)
+                        .timeout(java.time.Duration.ofSeconds(5)).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (res.statusCode() == 200) {
+                    Map<String, Double> v = prometheus(res.body());
+                    heapUsed = v.containsKey("heap_used") ? v.get("heap_used").longValue() : -1;
+                    heapCommitted = v.containsKey("heap_committed") ? v.get("heap_committed").longValue() : -1;
+                    direct = v.containsKey("direct") ? v.get("direct").longValue() : -1;
+                } else {
+                    problems.add(metrics + ": HTTP " + res.statusCode() + " (RSS only)");
+                }
+            } catch (IOException e) {
+                problems.add(metrics + ": " + e.getMessage() + " (RSS only)");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                problems.add(metrics + ": interrupted");
+            }
+        }
+        return new Snapshot(rss, heapUsed, heapCommitted, direct, problems);
+    }
+
+    /** Heap used and committed (summed over the heap pools) and Netty's direct memory, from a Prometheus scrape. */
+    static Map<String, Double> prometheus(String text) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        Matcher m = PROM_LINE.matcher(text);
+        while (m.find()) {
+            String name = m.group(1);
+            String labels = m.group(2) == null ? "" : m.group(2);
+            double value;
+            try {
+                value = Double.parseDouble(m.group(3));
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            boolean heap = labels.contains("area=\"heap\"");
+            if (name.equals("jvm_memory_used_bytes") && heap) {
+                out.merge("heap_used", value, Double::sum);
+            } else if (name.equals("jvm_memory_committed_bytes") && heap) {
+                out.merge("heap_committed", value, Double::sum);
+            } else if (name.equals("netty_direct_memory_used_bytes")) {
+                out.put("direct", value);
+            }
+        }
+        return out;
+    }
+
+    private long rss(List<String> problems) {
+        try {
+            Matcher m = RSS.matcher(Limits.readProc(Path.of("/proc/" + pid + "/status")));
+            if (m.find()) {
+                return Long.parseLong(m.group(1)) * 1024;
+            }
+            problems.add("no VmRSS in /proc/" + pid + "/status");
+        } catch (IOException e) {
+            problems.add("cannot read /proc/" + pid + "/status: " + e.getMessage());
+        }
+        return -1;
     }
 
     private String jcmd(List<String> problems, String... command) throws InterruptedException {

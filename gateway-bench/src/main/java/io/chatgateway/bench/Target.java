@@ -8,14 +8,18 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Where the bench connects: a WebSocket URI ({@code ws://host:port/ws}) or a TCP address ({@code tcp://host:port}).
+ * Where the bench connects: a WebSocket URI ({@code ws://host:port/ws}) or a TCP address ({@code tcp://host:port}),
+ * or a socket.io 4 server speaking the gateway's frames as {@code "m"} events ({@code sio://host:port}: WebSocket
+ * to {@code /socket.io/?EIO=4&transport=websocket}; see gateway-bench/peers/).
  *
- * @param transport {@code ws} or {@code tcp}
+ * @param transport {@code ws} or {@code tcp} ({@code ws} for socket.io too)
  * @param uri       the WebSocket URI (path and all) for {@code ws}; {@code tcp://host:port} for {@code tcp}
+ * @param socketIo  frames go in socket.io packets ({@link SocketIoFraming})
  */
-public record Target(String transport, String host, int port, URI uri) {
+public record Target(String transport, String host, int port, URI uri, boolean socketIo) {
     public static final String WS = "ws";
     public static final String TCP = "tcp";
+    static final String SIO = "sio";
 
     /**
      * @param target    {@code ws://host:port/path}, {@code tcp://host:port} or {@code host:port}
@@ -37,6 +41,12 @@ public record Target(String transport, String host, int port, URI uri) {
             throw new Options.UsageException("--target: " + target + " (expected: ws://host:port/ws or tcp://host:port)");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme.equals(SIO) && (t == null || t.equals(WS)) && uri.getHost() != null && uri.getPort() > 0) {
+            String path = uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/") ? "/socket.io/"
+                    : uri.getPath();
+            return new Target(WS, uri.getHost(), uri.getPort(), URI.create("ws://" + uri.getHost() + ":" + uri.getPort()
+                    + path + "?EIO=4&transport=websocket"), true);
+        }
         if (!scheme.equals(WS) && !scheme.equals(TCP)) {
             throw new Options.UsageException("--target: " + target + " (scheme must be ws or tcp; wss is not supported)");
         }
@@ -49,7 +59,7 @@ public record Target(String transport, String host, int port, URI uri) {
         if (scheme.equals(WS) && (uri.getPath() == null || uri.getPath().isEmpty())) {
             uri = URI.create("ws://" + uri.getHost() + ":" + uri.getPort() + "/ws");
         }
-        return new Target(scheme, uri.getHost(), uri.getPort(), uri);
+        return new Target(scheme, uri.getHost(), uri.getPort(), uri, false);
     }
 
     /**
@@ -74,6 +84,10 @@ public record Target(String transport, String host, int port, URI uri) {
     /** The target of connection {@code index}: connections go round the list, so consecutive ones differ. */
     public static Target of(List<Target> targets, int index) {
         return targets.get(Math.floorMod(index, targets.size()));
+    }
+
+    public boolean isSocketIo() {
+        return socketIo;
     }
 
     public boolean isWebSocket() {

@@ -142,10 +142,10 @@ public final class GatewayServer implements AutoCloseable {
     public GatewayServer start() throws InterruptedException {
         log.info("Starting chat gateway, node {} ({})", config.gateway().nodeId(), config);
         log.info("Engine: {}", config.gateway());
-        if (transport.name().equals("epoll")) {
-            log.info("Transport: native epoll");
+        if (transport.fallbacks().isEmpty()) {
+            log.info("Transport: {}", transport.describe());
         } else {
-            log.info("Transport: NIO (native epoll unavailable: {})", NettyTransport.epollUnavailabilityCause());
+            log.warn("Transport: {}", transport.describe());
         }
         if (config.isDevelopmentMode()) {
             log.warn("**************************************************************************");
@@ -184,6 +184,11 @@ public final class GatewayServer implements AutoCloseable {
                 cluster.stop();
             }
             authentication.close();
+            // Closed here and waited for: on io_uring a listening socket closes only once its pending accept is
+            // cancelled on the event loop, which a loop shutting down may never get to, leaving the port bound.
+            if (httpChannel != null) {
+                httpChannel.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+            }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             // Nothing ran: a later stop() (Main's shutdown hook) has nothing to drain and nothing to say.
             group = null;
@@ -287,6 +292,11 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /** The bound HTTP/WebSocket port (useful when configured as 0). */
+    /** The Netty transport in use: {@code io_uring}, {@code epoll} or {@code nio}. */
+    public String transportName() {
+        return transport.name();
+    }
+
     public int httpPort() {
         return ((InetSocketAddress) httpChannel.localAddress()).getPort();
     }

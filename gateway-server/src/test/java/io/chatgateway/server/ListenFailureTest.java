@@ -3,6 +3,7 @@ package io.chatgateway.server;
 import io.chatgateway.server.config.ServerConfig;
 import io.chatgateway.server.config.Setting;
 import io.chatgateway.server.testing.TestServer;
+import io.netty.channel.uring.IoUring;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A second gateway on ports the first one holds fails to start with one sentence naming the address, the port and
@@ -46,6 +48,9 @@ class ListenFailureTest {
     }
 
     private static GatewayServer second(String transport, int httpPort, int tcpPort) throws Exception {
+        if (transport.equals("io_uring")) {
+            assumeTrue(IoUring.isAvailable(), () -> "io_uring is unavailable here: " + IoUring.unavailabilityCause());
+        }
         Map<Setting, String> s = new EnumMap<>(Setting.class);
         s.put(Setting.BIND, "127.0.0.1");
         s.put(Setting.HTTP_PORT, Integer.toString(httpPort));
@@ -55,7 +60,7 @@ class ListenFailureTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"epoll", "nio"})
+    @ValueSource(strings = {"io_uring", "epoll", "nio"})
     void aTakenHttpPortIsNamedWithItsListener(String transport) throws Exception {
         GatewayServer second = second(transport, first.httpPort(), 0);
         CannotListenException e = assertThrows(CannotListenException.class, second::start);
@@ -68,7 +73,7 @@ class ListenFailureTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"epoll", "nio"})
+    @ValueSource(strings = {"io_uring", "epoll", "nio"})
     void aTakenTcpPortIsNamedAndTheHttpPortBoundBeforeItIsReleased(String transport) throws Exception {
         GatewayServer second = second(transport, 0, first.tcpPort());
         CannotListenException e = assertThrows(CannotListenException.class, second::start);

@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * RedisCluster cluster = new RedisCluster(ClusterConfig.from(config), config.gateway().nodeId());
  * Gateway gateway = Gateway.builder(config.gateway()).routerFactory(cluster.routerFactory())...build();
  * // after the event loops exist, before the ports are bound:
- * cluster.start(group, "epoll");
+ * cluster.start(group, "epoll"); // or "io_uring", "nio"
  * ...
  * // after the connections were kicked, before the event loops stop:
  * cluster.stop();
@@ -67,14 +67,6 @@ public final class RedisCluster {
     private static final Logger log = LoggerFactory.getLogger(RedisCluster.class);
     /** Clean-up operations kept while the broker is down; beyond it the next resync rewrites the node's keys. */
     static final int MAX_DEFERRED = 200_000;
-
-    static {
-        // The gateway runs on epoll or NIO and Lettuce must pick the same to share its event loops; io_uring classes
-        // are on the class path (netty-all) and would only make Lettuce warn on every connection.
-        if (System.getProperty("io.lettuce.core.iouring") == null) {
-            System.setProperty("io.lettuce.core.iouring", "false");
-        }
-    }
 
     private final ClusterConfig config;
     private final String nodeId;
@@ -162,12 +154,13 @@ public final class RedisCluster {
      * connection and registration succeed (see {@link #awaitAvailable}), and keeps trying until then.
      *
      * @param group     the gateway's event loops, which the Redis connections share when the transports match
-     * @param transport the gateway's transport, {@code epoll} or {@code nio}
+     * @param transport the gateway's transport, {@code io_uring}, {@code epoll} or {@code nio}
      */
     public void start(EventLoopGroup group, String transport) {
         if (router == null) {
             throw new IllegalStateException("the engine was not built with this cluster's routerFactory()");
         }
+        SharedEventLoops.steerLettuce(transport);
         DefaultClientResources.Builder b = DefaultClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2,
                         TimeUnit.MILLISECONDS));

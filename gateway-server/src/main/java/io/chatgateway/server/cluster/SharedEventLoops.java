@@ -22,12 +22,29 @@ final class SharedEventLoops implements EventLoopGroupProvider {
     }
 
     /**
-     * {@code true} when the socket channel Lettuce will choose fits event loops of the gateway's transport. Both
-     * pick native epoll when it loads; a gateway told to use NIO while epoll is available does not match.
+     * Points Lettuce at the gateway's transport, before Lettuce first looks (its providers read these properties
+     * once, when their classes load): Lettuce prefers epoll to io_uring when both load, so a gateway on io_uring
+     * turns Lettuce's epoll off, and one on epoll or NIO turns its io_uring off (otherwise it only warns that
+     * both are there). A property the operator set is left alone; if Lettuce looked earlier in this JVM (another
+     * gateway), {@link #fits} tells, and Redis gets its own event loop instead.
+     */
+    static void steerLettuce(String gatewayTransport) {
+        String off = gatewayTransport.equals("io_uring") ? "io.lettuce.core.epoll" : "io.lettuce.core.iouring";
+        if (System.getProperty(off) == null) {
+            System.setProperty(off, "false");
+        }
+    }
+
+    /**
+     * {@code true} when the socket channel Lettuce will choose fits event loops of the gateway's transport
+     * (after {@link #steerLettuce}, the same native transport); a gateway told to use NIO while epoll is
+     * available does not match.
      */
     static boolean fits(String gatewayTransport) {
         String channel = Transports.socketChannelClass().getSimpleName();
         switch (gatewayTransport) {
+            case "io_uring":
+                return channel.startsWith("IoUring");
             case "epoll":
                 return channel.startsWith("Epoll");
             case "nio":

@@ -78,7 +78,7 @@ public final class ServerConfig {
         }
         boolean production = !isDevelopmentMode();
         this.ioThreads = integer(Setting.IO_THREADS, 0, 1024, problems);
-        this.transport = oneOf(Setting.TRANSPORT, problems, "auto", "epoll", "nio");
+        this.transport = oneOf(Setting.TRANSPORT, problems, "auto", "io_uring", "epoll", "nio");
         this.shutdownTimeout = Duration.ofSeconds(integer(Setting.SHUTDOWN_TIMEOUT_SECONDS, 1, 3600, problems));
         this.logLevel = oneOf(Setting.LOG_LEVEL, problems, "trace", "debug", "info", "warn", "error")
                 .toUpperCase(Locale.ROOT);
@@ -237,7 +237,7 @@ public final class ServerConfig {
         return ioThreads == 0 ? Runtime.getRuntime().availableProcessors() : ioThreads;
     }
 
-    /** {@code auto}, {@code epoll} or {@code nio}. */
+    /** {@code auto}, {@code io_uring}, {@code epoll} or {@code nio}. */
     public String transport() {
         return transport;
     }

@@ -51,7 +51,7 @@ public enum Setting {
             "How long a write may wait for more to the same socket before it is flushed (at most 100); 0 = off:"
                     + " flushed at the end of the event-loop iteration."),
     IO_THREADS("io-threads", "0", "Event-loop threads; 0 = one per core."),
-    TRANSPORT("transport", "auto", "auto (native epoll when available, else NIO), epoll or nio."),
+    TRANSPORT("transport", "auto", "auto (native epoll when available, else NIO), io_uring, epoll or nio."),
     SHUTDOWN_TIMEOUT_SECONDS("shutdown-timeout-seconds", "10",
             "On SIGTERM, how long connections get to close after kicked shutdown."),
     LOG_LEVEL("log-level", "INFO", "Level of the gateway's own loggers: TRACE, DEBUG, INFO, WARN or ERROR (Netty stays at WARN)."),

@@ -99,6 +99,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void takesIoUringAsATransportAndNamesItAmongTheChoices() throws Exception {
+        assertEquals("auto", load(List.of(), Map.of()).transport());
+        assertEquals("io_uring", load(List.of(), Map.of("GATEWAY_TRANSPORT", "IO_URING")).transport());
+        assertEquals("io_uring", load(List.of("--transport=io_uring"), Map.of()).transport());
+        List<String> p = problems(List.of("--transport=uring"), Map.of());
+        assertTrue(p.contains("--transport: uring (expected: one of auto, io_uring, epoll, nio)"), p::toString);
+    }
+
+    @Test
     void aSecretTurnsDevelopmentModeOffAndIsNeverPrinted() throws Exception {
         ServerConfig c = load(List.of(), Map.of("GATEWAY_JWT_SECRET", "s3cr3t-value-that-must-not-leak!!"));
         assertFalse(c.isDevelopmentMode());

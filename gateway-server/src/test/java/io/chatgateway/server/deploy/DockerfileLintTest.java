@@ -145,7 +145,7 @@ class DockerfileLintTest {
         }
         List<Dockerfile.Instruction> entry = docker.inStage(docker.lastStage(), "ENTRYPOINT");
         assertEquals(1, entry.size());
-        assertEquals("[\"java\", \"-jar\", \"/app/gateway-server.jar\"]", entry.get(0).args());
+        assertEquals("[\"/app/gateway\"]", entry.get(0).args(), "the launcher, which execs java (PID 1)");
     }
 
     @Test
@@ -167,13 +167,18 @@ class DockerfileLintTest {
     }
 
     @Test
-    void jvmFlagsFollowTheContainersMemoryLimit() {
+    void jvmFlagsComeFromTheLauncherAndFollowTheContainersMemoryLimit() throws IOException {
+        String build = String.join(" ", docker.inStage(0, "RUN").stream().map(Dockerfile.Instruction::args).toList());
+        assertTrue(build.contains("install -m 0755 bin/gateway /out/gateway"), "the launcher ships beside the jar: " + build);
+        String launcher = Files.readString(root.resolve("bin/gateway"));
+        String defaults = launcher.substring(launcher.indexOf("defaults=("), launcher.indexOf(")", launcher.indexOf("defaults=(")));
+        assertTrue(defaults.contains("-XX:MaxRAMPercentage="), "heap ceiling from the container limit: " + defaults);
+        assertTrue(defaults.contains("-XX:+ExitOnOutOfMemoryError"), "let the orchestrator restart a broken JVM: " + defaults);
+        assertFalse(defaults.matches(".*-Xmx\\d.*"), "a fixed -Xmx ignores the container limit: " + defaults);
+        assertTrue(launcher.contains("exec \"$java\""), "exec, so that SIGTERM reaches java");
         String env = String.join(" ", docker.inStage(docker.lastStage(), "ENV").stream()
                 .map(Dockerfile.Instruction::args).toList());
-        assertTrue(env.contains("JDK_JAVA_OPTIONS="), "flags in JDK_JAVA_OPTIONS, read by the java launcher only");
-        assertTrue(env.contains("-XX:MaxRAMPercentage="), "heap sized from the container limit: " + env);
-        assertTrue(env.contains("-XX:+ExitOnOutOfMemoryError"), "let the orchestrator restart a broken JVM: " + env);
-        assertFalse(env.matches(".*-Xmx\\d.*"), "a fixed -Xmx ignores the container limit: " + env);
+        assertFalse(env.contains("JDK_JAVA_OPTIONS="), "no second set of heap flags behind the launcher's: " + env);
     }
 
     @Test
