@@ -13,6 +13,8 @@
 #   BENCH_HTTP_PORT, BENCH_TCP_PORT   ports of the gateway (default 18080, 19090)
 #   BENCH_JFR=FILE     record a JFR profile of the gateway into FILE while the scenario runs
 #   BENCH_GATEWAY_LOG  where the gateway's log goes (default: gateway.log in the --out directory, else /tmp)
+#   BENCH_GATEWAY_CPUS, BENCH_CPUS   pin the gateway and the bench to these CPUs (taskset -c lists, e.g. 0 and 1), so that
+#                      neither takes the other's core; unset: no pinning
 # It sets GATEWAY_MAX_CONNECTIONS_PER_IP=0 and GATEWAY_CONNECT_RATE_PER_IP=0 (the bench connects from a few loopback
 # addresses) unless they are set, and prints every GATEWAY_* setting in force (secrets masked). Settings pass
 # through, e.g. GATEWAY_HISTORY_SIZE=0 GATEWAY_INBOX_SIZE=0 gateway-bench/bench.sh room ... for a run without history.
@@ -67,7 +69,12 @@ if [[ -n "${BENCH_JFR:-}" ]]; then
 fi
 
 # shellcheck disable=SC2086
-java $GATEWAY_JVM_OPTS "${jfr_opts[@]}" -jar "$server_jar" >"$log" 2>&1 &
+gateway_pin=()
+bench_pin=()
+[[ -n "${BENCH_GATEWAY_CPUS:-}" ]] && gateway_pin=(taskset -c "$BENCH_GATEWAY_CPUS")
+[[ -n "${BENCH_CPUS:-}" ]] && bench_pin=(taskset -c "$BENCH_CPUS")
+# shellcheck disable=SC2086
+"${gateway_pin[@]}" java $GATEWAY_JVM_OPTS "${jfr_opts[@]}" -jar "$server_jar" >"$log" 2>&1 &
 gateway_pid=$!
 trap 'stop_pid "$gateway_pid"' EXIT
 
@@ -77,7 +84,7 @@ echo "gateway settings: $(gateway_settings)"
 
 # shellcheck disable=SC2086
 set +e
-java $BENCH_JVM_OPTS -jar "$bench_jar" "$scenario" --target "$target" --server-pid "$gateway_pid" "$@"
+"${bench_pin[@]}" java $BENCH_JVM_OPTS -jar "$bench_jar" "$scenario" --target "$target" --server-pid "$gateway_pid" "$@"
 status=$?
 set -e
 exit $status

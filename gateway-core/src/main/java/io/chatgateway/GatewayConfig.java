@@ -34,6 +34,10 @@ public final class GatewayConfig {
     public static final int DEFAULT_MAX_PRESENCE_USERS = 1000;
     public static final int DEFAULT_OUTBOUND_BUFFER_BYTES = 1 << 20;
     public static final Duration DEFAULT_SLOW_CONSUMER_GRACE = Duration.ofSeconds(5);
+    /** Off: writes are flushed at the end of the event-loop iteration that made them (see docs/benchmarks.md). */
+    public static final Duration DEFAULT_WRITE_DELAY = Duration.ZERO;
+    /** The most {@code writeDelay} may be: a bound on the latency it adds. */
+    public static final Duration MAX_WRITE_DELAY = Duration.ofMillis(100);
     public static final String DEFAULT_WEBSOCKET_PATH = "/ws";
     public static final int DEFAULT_MAX_JSON_DEPTH = 32;
     public static final int DEFAULT_ROOM_EVENTS_MAX_MEMBERS = 1000;
@@ -58,6 +62,7 @@ public final class GatewayConfig {
     private final int maxPresenceUsers;
     private final int outboundBufferBytes;
     private final Duration slowConsumerGrace;
+    private final Duration writeDelay;
     private final String webSocketPath;
     private final int maxJsonDepth;
     private final RoomAccess roomAccess;
@@ -89,6 +94,7 @@ public final class GatewayConfig {
         this.maxPresenceUsers = b.maxPresenceUsers;
         this.outboundBufferBytes = b.outboundBufferBytes;
         this.slowConsumerGrace = b.slowConsumerGrace;
+        this.writeDelay = b.writeDelay;
         this.webSocketPath = b.webSocketPath;
         this.maxJsonDepth = b.maxJsonDepth;
         this.roomAccess = b.roomAccess;
@@ -133,6 +139,7 @@ public final class GatewayConfig {
         b.maxPresenceUsers = maxPresenceUsers;
         b.outboundBufferBytes = outboundBufferBytes;
         b.slowConsumerGrace = slowConsumerGrace;
+        b.writeDelay = writeDelay;
         b.webSocketPath = webSocketPath;
         b.maxJsonDepth = maxJsonDepth;
         b.roomAccess = roomAccess;
@@ -217,6 +224,15 @@ public final class GatewayConfig {
     /** How long a connection may stay above {@link #outboundBufferBytes()} before it is kicked. */
     public Duration slowConsumerGrace() {
         return slowConsumerGrace;
+    }
+
+    /**
+     * How long a write may wait for others to the same socket before it is flushed: {@link Duration#ZERO} (the
+     * default) flushes at the end of the event-loop iteration that wrote it; a delay trades up to that much latency
+     * for fewer, larger socket writes. Unwritable channels and closes are flushed at once either way.
+     */
+    public Duration writeDelay() {
+        return writeDelay;
     }
 
     /** The HTTP path of the WebSocket endpoint. */
@@ -339,6 +355,7 @@ public final class GatewayConfig {
                 + ", maxPresenceUsers=" + maxPresenceUsers
                 + ", outboundBufferBytes=" + outboundBufferBytes
                 + ", slowConsumerGrace=" + slowConsumerGrace.toMillis() + "ms"
+                + ", writeDelay=" + (writeDelay.isZero() ? "off" : writeDelay.toMillis() + "ms")
                 + ", webSocketPath=" + webSocketPath
                 + ", roomAccess=" + (roomAccess == null ? "by mode" : roomAccess.label())
                 + ", globalPresence=" + (globalPresence == null ? "by mode" : globalPresence ? "on" : "off")
@@ -370,6 +387,7 @@ public final class GatewayConfig {
         private int maxPresenceUsers = DEFAULT_MAX_PRESENCE_USERS;
         private int outboundBufferBytes = DEFAULT_OUTBOUND_BUFFER_BYTES;
         private Duration slowConsumerGrace = DEFAULT_SLOW_CONSUMER_GRACE;
+        private Duration writeDelay = DEFAULT_WRITE_DELAY;
         private String webSocketPath = DEFAULT_WEBSOCKET_PATH;
         private int maxJsonDepth = DEFAULT_MAX_JSON_DEPTH;
         private RoomAccess roomAccess;
@@ -452,6 +470,12 @@ public final class GatewayConfig {
 
         public Builder slowConsumerGrace(Duration slowConsumerGrace) {
             this.slowConsumerGrace = slowConsumerGrace;
+            return this;
+        }
+
+        /** See {@link GatewayConfig#writeDelay()}; at most {@link #MAX_WRITE_DELAY}. */
+        public Builder writeDelay(Duration writeDelay) {
+            this.writeDelay = writeDelay;
             return this;
         }
 
@@ -555,6 +579,11 @@ public final class GatewayConfig {
             Objects.requireNonNull(slowConsumerGrace, "slowConsumerGrace");
             if (slowConsumerGrace.isNegative()) {
                 throw new IllegalArgumentException("slowConsumerGrace: " + slowConsumerGrace + " (expected: >= 0)");
+            }
+            Objects.requireNonNull(writeDelay, "writeDelay");
+            if (writeDelay.isNegative() || writeDelay.compareTo(MAX_WRITE_DELAY) > 0) {
+                throw new IllegalArgumentException("writeDelay: " + writeDelay.toMillis() + "ms (expected: 0 to "
+                        + MAX_WRITE_DELAY.toMillis() + "ms)");
             }
             if (webSocketPath == null || !webSocketPath.startsWith("/") || webSocketPath.contains("?")) {
                 throw new IllegalArgumentException(

@@ -246,6 +246,8 @@ final class BenchClient {
                     case ERROR:
                         if (state == State.AUTHENTICATING) {
                             fail("error " + f.code());
+                        } else if (f.id() == Frames.PRESENCE_ID) {
+                            listener.onPresence(BenchClient.this, f.code());
                         } else {
                             listener.onError(BenchClient.this, f.code());
                         }
@@ -260,8 +262,10 @@ final class BenchClient {
                     case HISTORY:
                         listener.onHistory(BenchClient.this, f);
                         break;
-                    case PONG:
                     case PRESENCE:
+                        listener.onPresence(BenchClient.this, null);
+                        break;
+                    case PONG:
                         break;
                     default:
                         listener.onUnexpected(BenchClient.this, "unknown frame type");

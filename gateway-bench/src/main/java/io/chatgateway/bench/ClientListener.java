@@ -28,6 +28,10 @@ interface ClientListener {
     default void onError(BenchClient c, String code) {
     }
 
+    /** The answer to a {@code presence} request: {@code errorCode} {@code null} for a {@code presence} frame. */
+    default void onPresence(BenchClient c, String errorCode) {
+    }
+
     /** A {@code joined} or {@code left} announcement. */
     default void onMembership(BenchClient c) {
     }

@@ -39,6 +39,9 @@ final class ConnectionsScenario extends Scenario {
         l.add(new Options.Spec("settle", "2s", "with --server-pid: wait this long after the last connection before measuring"));
         l.add(new Options.Spec("prime", "1000", "with --server-pid: connections opened and closed before the baseline, so that"
                 + " the gateway's lazily built state (classes, pools, caches) is in the baseline and not counted per connection"));
+        l.add(new Options.Spec("join", "false", "true: every measured connection also joins one room (named after the run's"
+                + " prefix) before it counts as ready, so latency and gateway CPU are per connect+auth+join into a room of"
+                + " --connections members"));
         return l;
     }
 
@@ -57,6 +60,10 @@ final class ConnectionsScenario extends Scenario {
             w.closeAll(primed);
             w.stats.discardConnectLatencies();
             w.barrier("primed", null);
+        }
+        if (o.flag("join")) {
+            String room = w.settings.userPrefix() + "-room";
+            w.roomOf = i -> room;
         }
         List<BenchClient> ready = w.open(w.myIndices(0, n), w.settings.connectRate() / w.count);
         w.barrier("connected", w.openReport(ready));
@@ -126,8 +133,9 @@ final class ConnectionsScenario extends Scenario {
             int cores = Runtime.getRuntime().availableProcessors();
             r.metrics.put("gateway_cpu_us_per_connect", Math.round(us));
             r.metrics.put("gateway_ceiling_connects_per_second_on_all_cores", Math.round(cores * 1e6 / us));
-            r.row("gateway CPU", String.format(Locale.ROOT, "%.0f us per connect+auth; %d dedicated cores would"
-                    + " accept ~%,.0f connections/s", us, cores, cores * 1e6 / us));
+            r.row("gateway CPU", String.format(Locale.ROOT, "%.0f us per connect+auth%s; %d dedicated cores would"
+                    + " accept ~%,.0f connections/s", us, run.options.flag("join") ? "+join" : "", cores,
+                    cores * 1e6 / us));
         }
         r.check("connections failed", t.get("connect_failed"));
         r.check("connections ready", ready >= n, String.format(Locale.ROOT, "%,d of %,d", ready, n));

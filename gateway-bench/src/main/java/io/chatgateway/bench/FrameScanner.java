@@ -32,6 +32,7 @@ public final class FrameScanner {
     private static final byte[] K_RECOVERED = ascii("recovered");
     private static final byte[] K_INBOX = ascii("inbox");
     private static final byte[] K_ROOM = ascii("room");
+    private static final byte[] K_ID = ascii("id");
     private static final Type[] TYPES = Type.values();
     private static final byte[][] TYPE_NAMES = new byte[TYPES.length][];
 
@@ -61,6 +62,7 @@ public final class FrameScanner {
     private String inboxEpoch;
     private long inboxOffset;
     private boolean hasRoom;
+    private long id;
 
     /**
      * Scans one frame (the readable bytes of {@code frame}; its indexes are not moved).
@@ -86,6 +88,7 @@ public final class FrameScanner {
         inboxEpoch = null;
         inboxOffset = -1;
         hasRoom = false;
+        id = -1;
         try {
             skipWhitespace();
             if (next() != '{') {
@@ -120,6 +123,8 @@ public final class FrameScanner {
                     skipValue();
                 } else if (matches(keyStart, keyEnd, K_INBOX) && peek() == '{') {
                     readInbox();
+                } else if (matches(keyStart, keyEnd, K_ID) && isNumberStart(peek())) {
+                    id = readLong();
                 } else if (matches(keyStart, keyEnd, K_ROOM)) {
                     hasRoom = true;
                     skipValue();
@@ -145,6 +150,11 @@ public final class FrameScanner {
 
     public Type type() {
         return type;
+    }
+
+    /** A numeric {@code id} (the bench's messages carry none; its {@code presence} requests do), or -1. */
+    public long id() {
+        return id;
     }
 
     /** {@code recipients} of an ack, or -1. */

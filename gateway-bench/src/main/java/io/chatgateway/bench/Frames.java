@@ -65,6 +65,21 @@ final class Frames {
         b.writeByte('}');
     }
 
+    /** The {@code id} of the bench's {@code presence} requests, which tells their answers from a message's. */
+    static final long PRESENCE_ID = 7;
+
+    /** {@code presence} of {@code room} ({@code null}: the whole gateway), with {@link #PRESENCE_ID}. */
+    static ByteBuf presence(ByteBufAllocator alloc, String room) {
+        ByteBuf b = alloc.buffer(48 + (room == null ? 0 : room.length()));
+        ByteBufUtil.writeAscii(b, "{\"type\":\"presence\",\"id\":");
+        writeLong(b, PRESENCE_ID);
+        if (room != null) {
+            ByteBufUtil.writeAscii(b, ",\"room\":");
+            writeString(b, room);
+        }
+        return b.writeByte('}');
+    }
+
     static ByteBuf ping(ByteBufAllocator alloc) {
         ByteBuf b = alloc.buffer(16);
         ByteBufUtil.writeAscii(b, "{\"type\":\"ping\"}");

@@ -32,6 +32,7 @@ final class Reconnects {
     /** Failed attempts in a row after which a client gives up reconnecting (each is counted). */
     static final int MAX_FAILURES = 20;
     static final long RETRY_DELAY_MILLIS = 100;
+    static final long MAX_RETRY_DELAY_MILLIS = 2_000;
 
     private final Worker w;
     private final ClientFactory factory;
@@ -178,12 +179,15 @@ final class Reconnects {
             w.stats.increment(Counter.RECONNECTS_ABANDONED);
             return;
         }
+        // Backing off (up to 2 s) lets the attempts outlast an outage of a few seconds (a node or the broker
+        // failing over) instead of spending them all in the first two.
+        long delay = Math.min(MAX_RETRY_DELAY_MILLIS, RETRY_DELAY_MILLIS << Math.min(5, r.failures - 1));
         r.loop.schedule(() -> {
             if (r.reconnecting) {
                 c.drop(false);
                 connect(c);
             }
-        }, RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     // ---- coming back
@@ -365,6 +369,10 @@ final class Reconnects {
             for (int i = 0; i < r.errored.size(); i++) {
                 errored.add(r.errored.get(i));
             }
+            ArrayNode unavailable = a.addArray();
+            for (int i = 0; i < r.unavailable.size(); i++) {
+                unavailable.add(r.unavailable.get(i));
+            }
             synchronized (out) {
                 out.set(Integer.toString(c.index), a);
             }
@@ -402,10 +410,13 @@ final class Reconnects {
                         got--;
                     }
                 }
+                java.util.Set<Long> unavailable = new java.util.HashSet<>();
+                info.path(3).forEach(q -> unavailable.add(q.asLong()));
                 for (JsonNode q : errored) {
                     if (seen != null && seen.contains(s, q.asLong())) {
                         got--;
-                        w.stats.increment(Counter.DELIVERED_DESPITE_ERROR);
+                        w.stats.increment(unavailable.contains(q.asLong()) ? Counter.DELIVERED_DESPITE_UNAVAILABLE
+                                : Counter.DELIVERED_DESPITE_ERROR);
                     }
                 }
                 delivered += got;

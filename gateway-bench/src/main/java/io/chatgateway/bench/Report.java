@@ -181,6 +181,7 @@ final class Report {
                 b.append("</table>\n");
             }
         }
+        r.htmlSections.forEach(b::append);
         Object steps = r.extra.get("steps");
         if (steps instanceof List<?> list && !list.isEmpty()) {
             b.append("<h2>Capacity steps</h2>\n");

@@ -23,6 +23,8 @@ public final class Result {
     final List<Check> checks = new ArrayList<>();
     final List<String[]> table = new ArrayList<>();
     final List<String> notes = new ArrayList<>();
+    /** Sections of the report a scenario adds (self-contained HTML, e.g. a chart), after the timeline's. */
+    final List<String> htmlSections = new ArrayList<>();
     Map<String, Object> environment = new LinkedHashMap<>();
     Map<String, String> options = new LinkedHashMap<>();
     List<Timeline.Point> timeline = List.of();

@@ -35,6 +35,8 @@ final class Resume {
     final Longs unknown = new Longs();
     /** Messages answered with an error: never to be delivered. */
     final Longs errored = new Longs();
+    /** Of those, the ones answered {@code unavailable} (a cluster's broker away: local members may have it). */
+    final Longs unavailable = new Longs();
     /** Deliveries (sender, sequence) that came after a higher number of the same sender, judged at the end. */
     final Longs outOfOrder = new Longs();
 

@@ -41,7 +41,7 @@ abstract class Scenario {
 
     static List<Scenario> all() {
         return List.of(new ConnectionsScenario(), new DirectScenario(), new RoomScenario(), new CapacityScenario(),
-                new RefusalsScenario());
+                new RefusalsScenario(), new SoakScenario());
     }
 
     static Scenario byName(String name) {

@@ -521,6 +521,11 @@ final class Worker implements ClientListener, AutoCloseable {
         Resume resume = c.resume;
         if (c.awaitingJoin != null) {
             c.awaitingJoin = null;
+            if (resume != null && resume.reconnecting && "unavailable".equals(code)) {
+                // A cluster whose broker is away for now: the client tries again, as a real one would.
+                reconnects.connectFailed(c, "join refused: unavailable");
+                return;
+            }
             if (resume != null && resume.reconnecting) {
                 Stats.count(stats.failures, "reconnect: join refused: " + code);
                 reconnects.joinRefused(c);
@@ -534,7 +539,11 @@ final class Worker implements ClientListener, AutoCloseable {
         stats.increment(Counter.ERRORS);
         Stats.count(stats.errorCodes, code);
         if (resume != null && !resume.historyAsked) {
-            resume.errored.add(resume.firstSeqOnConnection + resume.answeredOnConnection++);
+            long seq = resume.firstSeqOnConnection + resume.answeredOnConnection++;
+            resume.errored.add(seq);
+            if ("unavailable".equals(code)) {
+                resume.unavailable.add(seq);
+            }
         }
         ArrayDeque<long[]> pending = c.pendingPublishesOrNull();
         if (pending != null && !pending.isEmpty()) {
@@ -597,6 +606,16 @@ final class Worker implements ClientListener, AutoCloseable {
             Arrival arrival = a.computeIfAbsent((f.sender() << 32) | f.sequence(), k -> new Arrival());
             arrival.count.increment();
             arrival.latest.accumulateAndGet(nowNanos, Math::max);
+        }
+    }
+
+    @Override
+    public void onPresence(BenchClient c, String errorCode) {
+        if (errorCode == null) {
+            stats.increment(Counter.PRESENCE_ANSWERED);
+        } else {
+            stats.increment(Counter.PRESENCE_ERRORS);
+            Stats.count(stats.errorCodes, "presence: " + errorCode);
         }
     }
 

@@ -29,6 +29,7 @@ class DocumentedCommandsTest {
             "(?:bench\\.sh|cluster-bench\\.sh|gateway-bench\\.jar)\\s+([^\\s`\"]+)([^`\"]*)");
     /** ab.sh's own options up to {@code --}, after which comes a bench.sh (or cluster-bench.sh) command. */
     private static final Pattern AB = Pattern.compile("ab\\.sh\\s.*?\\s--\\s");
+    private static final Pattern CHAOS = Pattern.compile("chaos\\.sh\\s+(?=\\[?--)");
     private static final Pattern BENCH_ARGS = Pattern.compile("BENCH_ARGS(?:=\"|:-)([a-z-]+)([^\"}]*)");
     /** Words that stand for "any scenario" in the docs. */
     private static final Set<String> PLACEHOLDERS = Set.of("<scenario>", "<mode>", "[options]", "[bench");
@@ -95,6 +96,8 @@ class DocumentedCommandsTest {
         List<Command> found = new ArrayList<>();
         // An A/B run: what follows its options is the bench command, whichever script runs it.
         snippet = AB.matcher(snippet).replaceAll("bench.sh ");
+        // chaos.sh runs the soak: its options are the soak's.
+        snippet = CHAOS.matcher(snippet).replaceAll("bench.sh soak ");
         for (Pattern p : List.of(COMMAND, BENCH_ARGS)) {
             Matcher m = p.matcher(snippet);
             while (m.find()) {
@@ -190,5 +193,15 @@ class DocumentedCommandsTest {
         assertTrue(problems.get(0).contains("room has no option --url"), problems.get(0));
         assertTrue(problems.get(1).contains("direct has no option --room"), problems.get(1));
         assertTrue(problems.get(2).contains("no scenario 'chat'"), problems.get(2));
+    }
+
+    @Test
+    void readsAChaosRunAsASoakCommand() {
+        List<Command> found = commands("x.md", "gateway-bench/chaos.sh --rooms 6 --nope 1 --out x");
+        assertEquals(1, found.size(), found.toString());
+        assertEquals("soak", found.get(0).scenario());
+        List<String> problems = problems(found.get(0));
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("soak has no option --nope"), problems.get(0));
     }
 }

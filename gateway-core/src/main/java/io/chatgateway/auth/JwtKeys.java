@@ -74,6 +74,10 @@ public final class JwtKeys {
         } catch (ParseException e) {
             throw new IllegalArgumentException("not a JSON object: " + e.getMessage());
         }
+        if (set == null) {
+            // Nimbus reads the document "null" as no object at all rather than refusing it.
+            throw new IllegalArgumentException("not a JSON object: null");
+        }
         if (!(set.get("keys") instanceof List)) {
             throw new IllegalArgumentException("not a JWK set (expected: {\"keys\": [...]})");
         }

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,7 +19,8 @@ import java.util.Map;
 /**
  * Reads a JWT header or claims set into plain Java values ({@code Map}, {@code List}, {@code String},
  * {@code Boolean}, {@code Number}, {@link #NULL}), refusing what a lenient reader would quietly accept: a member name
- * that appears twice in one object (which of the two would a library keep?), trailing content, and deep nesting.
+ * that appears twice in one object (which of the two would a library keep?), trailing content, deep nesting, and
+ * any encoding but UTF-8 (RFC 7515 section 5.2).
  */
 final class StrictJson {
     /** JSON {@code null} as a value, so that a member set to null is told apart from a missing one. */
@@ -49,7 +54,18 @@ final class StrictJson {
 
     /** Parses one JSON object from UTF-8 bytes. */
     static Map<String, Object> readObject(byte[] utf8) throws Problem {
-        try (JsonParser p = FACTORY.createParser(utf8)) {
+        String text;
+        try {
+            // Decoded here, not by Jackson: given bytes, it guesses UTF-16 or UTF-32 from zero bytes and reads those too.
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(utf8))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new Problem("not UTF-8", false);
+        }
+        try (JsonParser p = FACTORY.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new Problem("not a JSON object", false);
             }

@@ -14,7 +14,7 @@ package io.chatgateway.pipeline;
  * tls            SslHandler                tls            SslHandler                (TLS on)
  * tlsEvents      TlsEventsHandler          tlsEvents      TlsEventsHandler          (TLS on)
  * idle           IdleStateHandler          idle           IdleStateHandler
- * flush          FlushConsolidationHandler flush          FlushConsolidationHandler
+ * flush          FlushBatchHandler         flush          FlushBatchHandler
  * httpCodec      HttpServerCodec (*)       tcpDecoder     TcpFrameDecoder
  * httpAggregator HttpObjectAggregator (*)  tcpEncoder     TcpFrameEncoder
  * origin         OriginHandler (**)

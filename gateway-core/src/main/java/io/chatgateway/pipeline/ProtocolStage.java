@@ -7,7 +7,6 @@ import io.chatgateway.session.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -18,7 +17,7 @@ import java.util.function.Supplier;
 
 /**
  * What both transports' pipelines have in common: the front door (PROXY header, admission), TLS, the front of the
- * connection proper (idle detection, flush consolidation, write-buffer water marks) and everything from the first
+ * connection proper (idle detection, flush batching, write-buffer water marks) and everything from the first
  * protocol object on. The stateless handlers are created once here and shared by every channel of the initializer
  * that owns this stage.
  */
@@ -39,6 +38,7 @@ final class ProtocolStage {
     private final TlsEventsHandler tlsEvents;
     private final boolean proxyProtocol;
     private final Refusal refusal;
+    private final LoopFlusher.Flushers flushers;
 
     /**
      * @param plainRefusal how the transport turns a connection away without TLS (with TLS: a close)
@@ -55,6 +55,7 @@ final class ProtocolStage {
         // Half the interval: the first idle event marks the connection IDLE, the second (a full interval of
         // silence) drops it. One timer per connection either way.
         this.readerIdleNanos = gateway.config().heartbeat().toNanos() / 2;
+        this.flushers = new LoopFlusher.Flushers(gateway.config().writeDelay().toNanos());
         this.metering = new MeteringHandler(gateway.metrics());
         this.json = new JsonFrameDecoder(new FrameParser(gateway.config().maxFrameBytes(),
                 gateway.config().maxJsonDepth()));
@@ -96,8 +97,7 @@ final class ProtocolStage {
         ch.config().setWriteBufferWaterMark(waterMark);
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.IDLE, new IdleStateHandler(readerIdleNanos, 0, 0, TimeUnit.NANOSECONDS));
-        p.addLast(PipelineNames.FLUSH, new FlushConsolidationHandler(
-                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        p.addLast(PipelineNames.FLUSH, new FlushBatchHandler(flushers));
     }
 
     /** The handlers from the first protocol object on. */

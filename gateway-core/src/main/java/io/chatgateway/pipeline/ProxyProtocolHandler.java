@@ -4,6 +4,7 @@ import io.chatgateway.metrics.RefusalReason;
 import io.chatgateway.session.ClientAddress;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
@@ -28,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code LOCAL} (the balancer's own health checks), or an address family other than TCP: the socket's own
  *       address stays.</li>
  *   <li>A header the decoder rejects (including anything that is not a PROXY header at all, such as a plain HTTP
- *       request): counted as {@code proxy_invalid}; the decoder has closed the connection.</li>
+ *       request, and a header its parser fails on in any other way): counted as {@code proxy_invalid} and
+ *       closed.</li>
  *   <li>No header within the timeout, or a close before one: counted as {@code proxy_missing} and closed.</li>
  * </ul>
  *
@@ -127,8 +129,11 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!done && cause instanceof HAProxyProtocolException) {
-            fail(ctx, RefusalReason.PROXY_INVALID, cause.getMessage());
+        // Not only HAProxyProtocolException: Netty's decoder lets other faults of its header parsing through wrapped
+        // in a DecoderException (a v2 TLV that runs past the header: IndexOutOfBoundsException). Each is a bad header.
+        if (!done && cause instanceof DecoderException) {
+            fail(ctx, RefusalReason.PROXY_INVALID, cause instanceof HAProxyProtocolException ? cause.getMessage()
+                    : "malformed header: " + (cause.getCause() != null ? cause.getCause() : cause));
         } else if (!done && cause instanceof IOException) {
             ctx.close(); // a reset before the header: counted as missing when the channel goes inactive
         } else {

@@ -67,6 +67,9 @@ public final class FrameParser {
         long limit = -1;
         boolean ephemeral = false;
         int wrong = 0;
+        if (!mayBeUtf8(data)) {
+            return ClientFrame.invalid(ErrorCode.BAD_REQUEST, "frame must be JSON in UTF-8", null);
+        }
         try (JsonParser p = factory.createParser(data)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return ClientFrame.invalid(ErrorCode.BAD_REQUEST, "frame must be a JSON object", null);
@@ -167,6 +170,24 @@ public final class FrameParser {
     }
 
     /**
+     * Jackson reads a byte array in whichever Unicode encoding its first bytes suggest: UTF-16 or UTF-32 when they
+     * hold a zero byte or a byte order mark of those. Such a parser has no byte offsets, which the raw fields
+     * ({@code id}, {@code body}) are cut by. A JSON text in UTF-8 never has a zero byte (control characters are
+     * escaped in strings and not allowed outside them) and never a byte FE or FF, so refusing those first turns away
+     * exactly the input that is not the protocol's encoding. (A UTF-8 byte order mark is still UTF-8; Jackson skips
+     * it, as RFC 8259 section 8.1 allows.)
+     */
+    private static boolean mayBeUtf8(byte[] data) {
+        int head = Math.min(data.length, 4);
+        for (int i = 0; i < head; i++) {
+            if (data[i] == 0) {
+                return false;
+            }
+        }
+        return head == 0 || data[0] != (byte) 0xFE && data[0] != (byte) 0xFF;
+    }
+
+    /**
      * Reads {@code {"epoch": string, "offset": integer >= 0}} (other members ignored), positioned on its start;
      * returns {@code null} when it is not that shape, with the parser past the object either way.
      */
@@ -228,6 +249,11 @@ public final class FrameParser {
         if (s == null) {
             return "";
         }
-        return s.length() <= 120 ? s : s.substring(0, 120) + "...";
+        if (s.length() <= 120) {
+            return s;
+        }
+        // Not between the halves of a surrogate pair.
+        int cut = Character.isHighSurrogate(s.charAt(119)) && Character.isLowSurrogate(s.charAt(120)) ? 119 : 120;
+        return s.substring(0, cut) + "...";
     }
 }

@@ -46,7 +46,13 @@ final class JsonWriter {
         int runStart = from;
         for (int i = from; i < n; i++) {
             char c = s.charAt(i);
-            if (c >= 0x20 && c != '"' && c != '\\') {
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++; // a pair: UTF-8 with the rest of the run
+                continue;
+            }
+            // An unpaired surrogate is escaped too: Netty's writeUtf8 writes '?' for it and then only the low byte of
+            // a non-ASCII character after it, which is not UTF-8 (client text echoed in an error could do that).
+            if (c >= 0x20 && c != '"' && c != '\\' && !Character.isSurrogate(c)) {
                 continue;
             }
             if (runStart < i) {
@@ -62,8 +68,8 @@ final class JsonWriter {
                 case '\b': out.writeByte('b'); break;
                 case '\f': out.writeByte('f'); break;
                 default:
-                    out.writeByte('u').writeByte('0').writeByte('0')
-                            .writeByte(HEX[c >> 4]).writeByte(HEX[c & 0xf]);
+                    out.writeByte('u').writeByte(HEX[c >> 12]).writeByte(HEX[(c >> 8) & 0xf])
+                            .writeByte(HEX[(c >> 4) & 0xf]).writeByte(HEX[c & 0xf]);
             }
             runStart = i + 1;
         }

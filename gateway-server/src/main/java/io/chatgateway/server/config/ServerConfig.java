@@ -102,6 +102,7 @@ public final class ServerConfig {
                     .maxPresenceUsers(integer(Setting.MAX_PRESENCE_USERS, 1, 1_000_000, problems))
                     .outboundBufferBytes(integer(Setting.OUTBOUND_BUFFER_BYTES, 1024, 1 << 30, problems))
                     .slowConsumerGrace(Duration.ofMillis(integer(Setting.SLOW_CONSUMER_GRACE_MS, 0, 3_600_000, problems)))
+                    .writeDelay(Duration.ofMillis(integer(Setting.WRITE_DELAY_MS, 0, 100, problems)))
                     .webSocketPath(get(Setting.WS_PATH))
                     .roomAccess(roomAccess(production, problems))
                     .globalPresence(onOff(Setting.GLOBAL_PRESENCE, !production, problems))

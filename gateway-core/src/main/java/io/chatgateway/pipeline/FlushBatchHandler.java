@@ -1,0 +1,100 @@
+package io.chatgateway.pipeline;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+
+/**
+ * Turns the flushes of one channel into one per event-loop iteration: a {@code flush} only puts the channel on its
+ * loop's {@link LoopFlusher} list (once), and the list is flushed at the end of the iteration, or {@code write-delay}
+ * after the first waiting write. In place of Netty's {@code FlushConsolidationHandler}, which schedules a flush task
+ * per channel outside a read.
+ *
+ * <p>The outbound path stays bounded and nothing waits past a close:
+ * <ul>
+ *   <li>a channel that turns unwritable is flushed at once, on the write that crossed the high water mark, so the
+ *       socket takes what it can before {@link SlowConsumerHandler} looks at what is left;</li>
+ *   <li>every {@value #EXPLICIT_FLUSH_AFTER} flushes are written at once, whatever the iteration holds;</li>
+ *   <li>{@code close}, {@code disconnect} and removal flush what waits first, so a {@code kicked} frame or a
+ *       close frame written just before the close goes out.</li>
+ * </ul>
+ *
+ * <p>Stateful: one instance per channel, on that channel's event loop.
+ */
+final class FlushBatchHandler extends ChannelDuplexHandler {
+    /** As Netty's {@code FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES}. */
+    static final int EXPLICIT_FLUSH_AFTER = 256;
+
+    private final LoopFlusher.Flushers flushers;
+    private LoopFlusher flusher;
+    private ChannelHandlerContext ctx;
+    /** Flushes asked for since the last real one. */
+    private int pendingFlushes;
+    /** On the flusher's list (it flushes this channel once when it drains). */
+    private boolean queued;
+
+    FlushBatchHandler(LoopFlusher.Flushers flushers) {
+        this.flushers = flushers;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.flusher = flushers.of(ctx.executor());
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        ctx.write(msg, promise);
+        if (!ctx.channel().isWritable()) {
+            // Past the high water mark: let the socket take what it can before the slow-consumer check.
+            flushNow();
+        }
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (++pendingFlushes >= EXPLICIT_FLUSH_AFTER || !ctx.channel().isWritable()) {
+            flushNow();
+        } else if (!queued) {
+            queued = true;
+            flusher.add(this);
+        }
+    }
+
+    /** From the loop's drain. */
+    void flushQueued() {
+        queued = false;
+        if (pendingFlushes > 0 && !ctx.isRemoved()) {
+            flushNow();
+        }
+    }
+
+    private void flushNow() {
+        pendingFlushes = 0;
+        ctx.flush();
+    }
+
+    private void flushIfPending() {
+        if (pendingFlushes > 0) {
+            flushNow();
+        }
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        flushIfPending();
+        ctx.close(promise);
+    }
+
+    @Override
+    public void disconnect(ChannelHandlerContext ctx, ChannelPromise promise) {
+        flushIfPending();
+        ctx.disconnect(promise);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        flushIfPending();
+    }
+}
