@@ -441,7 +441,57 @@ public final class ServerConfig {
                 return null;
             }
         }
+        if (cluster) {
+            String problem = clusterProblem(v);
+            if (problem != null) {
+                problems.add(where(Setting.REDIS_URI) + ": " + maskPassword(v) + " (" + problem + "; expected: "
+                        + CLUSTER_FORM + ")");
+                return null;
+            }
+        }
         return v;
+    }
+
+    private static final String CLUSTER_FORM = "redis-cluster://[user:password@]host:port[,host:port...] (Redis "
+            + "Cluster seed nodes)";
+
+    /**
+     * What is wrong with a Redis Cluster URI's seed list, or {@code null}: at least one seed, each a host and a port
+     * (1-65535; an IPv6 address in brackets), so that a typo is a configuration error at start and not an exception
+     * from the client (the seeds are read the same way by {@code ClusterConfig.clusterSeeds}).
+     */
+    private static String clusterProblem(String uri) {
+        String rest = uri.substring(uri.indexOf("://") + 3);
+        int slash = rest.indexOf('/');
+        if (slash >= 0) {
+            rest = rest.substring(0, slash);
+        }
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            rest = rest.substring(at + 1);
+        }
+        int seeds = 0;
+        for (String part : rest.split(",", -1)) {
+            String seed = part.trim();
+            if (seed.isEmpty()) {
+                continue;
+            }
+            seeds++;
+            int colon = seed.lastIndexOf(':');
+            String host = colon > 0 ? seed.substring(0, colon) : "";
+            String port = colon > 0 ? seed.substring(colon + 1) : "";
+            boolean bracketed = host.startsWith("[") && host.endsWith("]") && host.length() > 2;
+            if (host.isEmpty() || (!bracketed && !host.matches("[A-Za-z0-9._-]+")) || !port.matches("[0-9]{1,5}")
+                    || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+                return "not a host:port: '" + seed + "'";
+            }
+            try {
+                RedisURI.create("redis://" + seed);
+            } catch (RuntimeException e) {
+                return "not a seed Lettuce can read: '" + seed + "' (" + e.getMessage() + ")";
+            }
+        }
+        return seeds == 0 ? "no seed node" : null;
     }
 
     private static final String SENTINEL_FORM = "redis-sentinel://[user:password@]host[:port][,host[:port]...][/db]"

@@ -17,9 +17,10 @@ local P = ARGV[1]
 local SELF = ARGV[2]
 local KEY_TTL = tonumber(ARGV[3])
 local TOMBSTONE_TTL = 3600000
--- (A sixth word, the run ids of the primaries, is for the single-Redis scripts' epochs and not read here.)
-local ROOM_SIZE, ROOM_TTL, INBOX_SIZE, INBOX_TTL, EVENTS_MAX = string.match(ARGV[4],
-  '^(%d+) (%d+) (%d+) (%d+) (%d+)')
+-- The sixth word of ARGV[4] is the run ids of the primaries the caller last synchronised with, sorted and joined by
+-- commas (or empty): a history record started on a server not among them is treated as lost (see meta).
+local ROOM_SIZE, ROOM_TTL, INBOX_SIZE, INBOX_TTL, EVENTS_MAX, SERVERS = string.match(ARGV[4],
+  '^(%d+) (%d+) (%d+) (%d+) (%d+) ?(%S*)')
 ROOM_SIZE, ROOM_TTL = tonumber(ROOM_SIZE), tonumber(ROOM_TTL)
 INBOX_SIZE, INBOX_TTL, EVENTS_MAX = tonumber(INBOX_SIZE), tonumber(INBOX_TTL), tonumber(EVENTS_MAX)
 local ONLINE_INBOX_TTL = INBOX_TTL + 3600000
@@ -108,19 +109,47 @@ local function new_epoch()
   return string.format('%x%05x', tonumber(t[1]), tonumber(t[2])) .. '-s' .. string.format('%x', EPOCHS)
 end
 
+-- Whether a history record started on server `s` (its run id) may go on: the caller synchronised with that server.
+-- A promoted replica (a shard failover) or a shard restarted from a snapshot has another run id, and its copy may
+-- lack the last messages: continuing the offsets would give a message the offset of one delivered and lost, and a
+-- client recovering with it would skip one. (A record moved by a slot migration keeps its server, which is still a
+-- primary the caller knows: MIGRATE copies it whole.)
+local function known_server(s)
+  if SERVERS == nil or SERVERS == '' then
+    return true
+  end
+  return s ~= nil and s ~= '' and string.find(',' .. SERVERS .. ',', ',' .. s .. ',', 1, true) ~= nil
+end
+
+-- This shard's run id, written into a record it starts (read only then: INFO is not free).
+local function own_server()
+  return string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or ''
+end
+
+-- The epoch and latest offset of a history; with a ttl, a missing record, or one started through a server the caller
+-- did not synchronise with, starts a new epoch at offset 0 (its old entries dropped). nil when missing, not created.
 local function meta(key, list, ttl)
-  local v = redis.call('HMGET', key, 'e', 'o')
-  if v[1] then
+  local v = redis.call('HMGET', key, 'e', 'o', 's')
+  if v[1] and known_server(v[3]) then
     return v[1], tonumber(v[2]) or 0
   end
   if not ttl then
     return nil, 0
   end
   local e = new_epoch()
-  redis.call('HSET', key, 'e', e, 'o', 0)
+  redis.call('HSET', key, 'e', e, 'o', 0, 's', own_server())
   redis.call('PEXPIRE', key, ttl)
   redis.call('DEL', list)
   return e, 0
+end
+
+-- Whether the `nodes` live nodes that hold entries for a sharded channel can all hear it on this shard: the channel has
+-- at least that many subscribers here (each node subscribes a channel once). A replica promoted by a shard failover
+-- lists the nodes' entries before the nodes have subscribed to it again, and what is published to a node not
+-- subscribed is lost, so then nothing is counted as delivered (a lower bound: a subscriber that holds no entry, such
+-- as a node between its SSUBSCRIBE and its REG, may stand in for one that is missing, for as long as that lasts).
+local function heard(ch, nodes)
+  return nodes == 0 or redis.call('PUBSUB', 'SHARDNUMSUB', ch)[2] >= nodes
 end
 
 local function append(list, frame, size, ttl)

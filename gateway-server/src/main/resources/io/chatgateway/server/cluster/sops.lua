@@ -11,17 +11,22 @@ end
 
 -- ---- a user's slot: P:u:{U} holds node -> "conn/seq,...", and '#seq', the user's registration counter
 
--- Connections of the user on live nodes other than the caller: count, and whether there are any.
+-- Connections of the user on live nodes other than the caller, and how many nodes hold them (each of which must be
+-- subscribed to the user's channel on this shard for them to count, see heard).
 local function others_count(k)
-  local count = 0
+  local count, nodes = 0, 0
   local kv = redis.call('HGETALL', k)
   for j = 1, #kv, 2 do
     local n = kv[j]
     if n ~= '#seq' and n ~= SELF and live(n) then
-      count = count + #entries(kv[j + 1])
+      local c = #entries(kv[j + 1])
+      count = count + c
+      if c > 0 then
+        nodes = nodes + 1
+      end
     end
   end
-  return count
+  return count, nodes
 end
 
 local function has_live_node(k, except)
@@ -127,10 +132,15 @@ end
 
 -- SEND / DISC / MEMB: one publish on the user's channel, which every node serving the user reads (the caller's own
 -- copy is ignored by it). Returns the user's connections on the other live nodes.
+-- Counted only when the channel reached at least as many subscribers as nodes hold the user (the caller included when
+-- it holds one): after a shard failover the nodes are listed before they have subscribed to the promoted replica.
 local function to_user(user, payload)
   local k = ukey(user)
-  local count = others_count(k)
-  if count > 0 and redis.call('SPUBLISH', k .. ':ch', payload) > 0 then
+  local count, nodes = others_count(k)
+  if redis.call('HEXISTS', k, SELF) == 1 then
+    nodes = nodes + 1
+  end
+  if count > 0 and redis.call('SPUBLISH', k .. ':ch', payload) >= nodes then
     return count
   end
   return 0
@@ -147,9 +157,14 @@ local function isend(user, open, arg)
     end
   end
   local serving = #here > 0
-  local others = others_count(k)
+  local others, nodes = others_count(k)
   count = count + others
   serving = serving or others > 0
+  local unheard = false
+  if count > 0 and not heard(k .. ':ch', nodes + (#here > 0 and 1 or 0)) then
+    -- Some node holding the user is not subscribed here (a promoted replica): not delivered, kept in the inbox.
+    count, unheard = 0, true
+  end
   local epoch = meta(k .. ':i', k .. ':il', serving and ONLINE_INBOX_TTL or nil)
   if serving and epoch then
     redis.call('PEXPIRE', k .. ':i', ONLINE_INBOX_TTL)
@@ -166,7 +181,8 @@ local function isend(user, open, arg)
     frame = finish(open, offset)
     append(k .. ':il', frame, INBOX_SIZE, INBOX_TTL)
   end
-  if count > 0 then
+  if count > 0 or (unheard and offset > 0) then
+    -- (Also when kept for want of subscribers: the nodes that are subscribed deliver it live.)
     redis.call('SPUBLISH', k .. ':ch',
       envelope('I', SELF, user, string.format('%d', offset) .. ' ' .. epoch .. ' ' .. exclude, frame))
   end
@@ -269,26 +285,37 @@ local function leave(room, user, arg)
   return 1
 end
 
--- Member connections of the room: on the caller (when `self`) and on the other live nodes.
+-- Member connections of the room: on the caller (when `self`) and on the other live nodes; and how many live nodes
+-- (the caller included) have members, each subscribed to the room's channel on this shard when all is well.
 local function room_count(rk, self)
-  local count = 0
+  local count, nodes = 0, 0
   local kv = redis.call('HGETALL', rk .. ':n')
   for j = 1, #kv, 2 do
     local n = kv[j]
+    local c = tonumber(kv[j + 1]) or 0
     if (n == SELF and self) or (n ~= SELF and live(n)) then
-      count = count + (tonumber(kv[j + 1]) or 0)
+      count = count + c
     end
+    if c > 0 and (n == SELF or live(n)) then
+      nodes = nodes + 1
+    end
+  end
+  return count, nodes
+end
+
+-- Publishes on the room's channel; the members count only when it reached a subscriber per node with members (a
+-- promoted replica lists the nodes before they have subscribed to it again).
+local function room_publish(rk, count, nodes, payload)
+  if count > 0 and redis.call('SPUBLISH', rk .. ':ch', payload) < nodes then
+    return 0
   end
   return count
 end
 
 local function pub(room, payload)
   local rk = rkey(room)
-  local count = room_count(rk, false)
-  if count > 0 then
-    redis.call('SPUBLISH', rk .. ':ch', payload)
-  end
-  return count
+  local count, nodes = room_count(rk, false)
+  return room_publish(rk, count, nodes, payload)
 end
 
 local function hpub(room, open, arg)
@@ -304,11 +331,9 @@ local function hpub(room, open, arg)
     offset = 0
     open = finish(open, 0)
   end
-  local count = room_count(rk, true)
-  if count > 0 then
-    redis.call('SPUBLISH', rk .. ':ch',
-      envelope('S', SELF, room, string.format('%d', offset) .. ' ' .. epoch .. ' ' .. exclude, open))
-  end
+  local count, nodes = room_count(rk, true)
+  count = room_publish(rk, count, nodes,
+    envelope('S', SELF, room, string.format('%d', offset) .. ' ' .. epoch .. ' ' .. exclude, open))
   if exclude ~= '' and count > 0 then
     count = count - 1
   end

@@ -87,6 +87,36 @@ class ClusterConfigTest {
     }
 
     @Test
+    void refusesARedisClusterUriWithoutSeedsOrWithAMalformedOne() {
+        Map<String, String> bad = Map.of(
+                "redis-cluster://u:s3cret@", "no seed node",
+                "redis-cluster://u:s3cret@ , ,", "no seed node",
+                "redis-cluster://u:s3cret@10.0.0.1", "not a host:port: '10.0.0.1'",
+                "redis-cluster://u:s3cret@10.0.0.1:7000,10.0.0.2:70x0", "not a host:port: '10.0.0.2:70x0'",
+                "rediss-cluster://u:s3cret@h:0", "not a host:port: 'h:0'",
+                "redis-cluster://u:s3cret@h:99999", "not a host:port: 'h:99999'",
+                "redis-cluster://u:s3cret@:7000", "not a host:port: ':7000'",
+                "redis-cluster://u:s3cret@h 1:7000", "not a host:port: 'h 1:7000'");
+        bad.forEach((uri, problem) -> {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ServerConfig.of(Map.of(Setting.REDIS_URI, uri)), uri);
+            String all = String.join("\n", e.problems());
+            assertTrue(all.contains("--redis-uri"), all);
+            assertTrue(all.contains(problem), uri + ": " + all);
+            assertTrue(all.contains("redis-cluster://[user:password@]host:port"), all);
+            assertFalse(all.contains("s3cret"), all);
+        });
+    }
+
+    @Test
+    void acceptsRedisClusterSeeds() throws ConfigException {
+        for (String uri : new String[] {"redis-cluster://10.0.0.1:7000", "redis-cluster://u:p@a:7000, b.example:7001",
+                "rediss-cluster://[::1]:7000,h:7001"}) {
+            assertEquals(uri, ClusterConfig.from(ServerConfig.of(Map.of(Setting.REDIS_URI, uri))).redisUri());
+        }
+    }
+
+    @Test
     void sumsNodeStatistics() {
         GatewayStatistics one = stats(10, 1000, 3);
         GatewayStatistics two = stats(30, 2000, 1);
