@@ -1,13 +1,8 @@
 package io.chatgateway.server.cluster;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -179,63 +174,7 @@ public final class RedisClusterServer implements AutoCloseable {
 
     /** Sends one command to one node on a fresh connection (String, Long, List or null). */
     public static Object command(int port, String... args) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-            s.setSoTimeout(5000);
-            OutputStream out = s.getOutputStream();
-            StringBuilder sb = new StringBuilder("*").append(args.length).append("\r\n");
-            for (String a : args) {
-                byte[] b = a.getBytes(StandardCharsets.UTF_8);
-                sb.append('$').append(b.length).append("\r\n").append(a).append("\r\n");
-            }
-            out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            return read(new BufferedInputStream(s.getInputStream()));
-        }
-    }
-
-    private static Object read(InputStream in) throws IOException {
-        int type = in.read();
-        String line = line(in);
-        switch (type) {
-            case '+':
-                return line;
-            case '-':
-                throw new IOException("Redis error: " + line);
-            case ':':
-                return Long.parseLong(line);
-            case '$': {
-                int n = Integer.parseInt(line);
-                if (n < 0) {
-                    return null;
-                }
-                byte[] b = in.readNBytes(n + 2);
-                return new String(b, 0, n, StandardCharsets.UTF_8);
-            }
-            case '*': {
-                int n = Integer.parseInt(line);
-                List<Object> list = new ArrayList<>(Math.max(n, 0));
-                for (int i = 0; i < n; i++) {
-                    list.add(read(in));
-                }
-                return list;
-            }
-            default:
-                throw new IOException("unexpected RESP type " + type);
-        }
-    }
-
-    private static String line(InputStream in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        int c;
-        while ((c = in.read()) != -1) {
-            if (c == '\r') {
-                in.read();
-                break;
-            }
-            sb.append((char) c);
-        }
-        return sb.toString();
+        return RedisServer.command(port, args);
     }
 
     private static int freePort() throws IOException {
