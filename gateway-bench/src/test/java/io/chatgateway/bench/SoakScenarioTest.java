@@ -55,6 +55,10 @@ class SoakScenarioTest {
                 "--direct-pairs", "2", "--rate", "120", "--reconnect-rate", "10", "--presence-rate", "20",
                 "--churn-rate", "10", "--churn-hold", "300ms", "--warmup", "0s", "--duration", "3s",
                 "--drain", "20s", "--connect-rate", "0", "--sample-every", "200ms", "--sample-gc", "false",
+                // The "gateway" here is this test JVM, bench included, seconds after its start: its RSS grows with
+                // the JIT and the heap's first commits, which says nothing about leaks. SoakMemoryTest judges the
+                // verdict itself; this run only has to produce and report one.
+                "--judge-memory", "false",
                 "--server-pid", Long.toString(ProcessHandle.current().pid()), "--out", out.toString());
         assertTrue(r.passed(), printed());
         assertTrue(r.counter("reconnects") >= 10, printed());
