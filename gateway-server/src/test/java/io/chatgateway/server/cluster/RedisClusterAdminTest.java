@@ -48,17 +48,7 @@ class RedisClusterAdminTest {
 
     @AfterAll
     static void stop() {
-        try {
-            for (TestServer n : new TestServer[] {a, b}) {
-                if (n != null) {
-                    n.close();
-                }
-            }
-        } finally {
-            if (redis != null) {
-                redis.close();
-            }
-        }
+        RedisClusterServer.close(redis, a, b);
     }
 
     private static String token(String user, List<String> rooms) {

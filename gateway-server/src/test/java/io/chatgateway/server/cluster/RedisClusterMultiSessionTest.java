@@ -37,17 +37,7 @@ class RedisClusterMultiSessionTest {
 
     @AfterEach
     void stop() {
-        try {
-            for (TestServer n : new TestServer[] {a, b}) {
-                if (n != null) {
-                    n.close();
-                }
-            }
-        } finally {
-            if (redis != null) {
-                redis.close();
-            }
-        }
+        RedisClusterServer.close(redis, a, b);
     }
 
     @Test

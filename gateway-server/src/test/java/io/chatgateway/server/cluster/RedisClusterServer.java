@@ -1,5 +1,7 @@
 package io.chatgateway.server.cluster;
 
+import io.chatgateway.server.testing.TestServer;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -169,6 +171,21 @@ public final class RedisClusterServer implements AutoCloseable {
             launch(shard, ports.get(shard));
         } catch (IOException e) {
             throw new AssertionError(e);
+        }
+    }
+
+    /** Closes the gateway nodes, then the cluster, skipping what a start that failed half-way left null. */
+    static void close(RedisClusterServer redis, TestServer... nodes) {
+        try {
+            for (TestServer n : nodes) {
+                if (n != null) {
+                    n.close();
+                }
+            }
+        } finally {
+            if (redis != null) {
+                redis.close();
+            }
         }
     }
 

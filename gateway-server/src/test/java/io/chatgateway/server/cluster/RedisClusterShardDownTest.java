@@ -35,17 +35,7 @@ class RedisClusterShardDownTest {
 
     @AfterEach
     void stop() {
-        try {
-            for (TestServer n : new TestServer[] {a, b}) {
-                if (n != null) {
-                    n.close();
-                }
-            }
-        } finally {
-            if (redis != null) {
-                redis.close();
-            }
-        }
+        RedisClusterServer.close(redis, a, b);
     }
 
     private static void await(String what, Duration within, java.util.function.BooleanSupplier condition) {

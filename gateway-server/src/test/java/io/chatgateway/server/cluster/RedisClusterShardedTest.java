@@ -41,17 +41,7 @@ class RedisClusterShardedTest {
 
     @AfterAll
     static void stop() {
-        try {
-            for (TestServer n : new TestServer[] {a, b}) {
-                if (n != null) {
-                    n.close();
-                }
-            }
-        } finally {
-            if (redis != null) {
-                redis.close();
-            }
-        }
+        RedisClusterServer.close(redis, a, b);
     }
 
     static TestServer node(RedisClusterServer redis, String nodeId, Map<Setting, String> extra) {
