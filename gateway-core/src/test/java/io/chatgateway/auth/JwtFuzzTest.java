@@ -24,9 +24,6 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -248,22 +245,7 @@ class JwtFuzzTest {
     }
 
     static JsonNode strictlyRead(byte[] data) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(data)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
-        if (text.startsWith("\uFEFF")) {
-            text = text.substring(1);
-        }
-        try {
-            JsonNode n = STRICT.readTree(text);
-            return n == null || n.isMissingNode() ? null : n;
-        } catch (Exception e) {
-            return null;
-        }
+        return JsonGen.strictlyRead(STRICT, data);
     }
 
     private static int depth(JsonNode n) {

@@ -19,9 +19,6 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -214,23 +211,7 @@ class FrameParserFuzzTest {
 
     /** The document as a strict reader sees it, or {@code null} when it is not JSON in UTF-8. */
     static JsonNode strictlyRead(byte[] data) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(data)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
-        if (text.startsWith("\uFEFF")) {
-            text = text.substring(1);
-        }
-        try {
-            // From the decoded text: Jackson given bytes would guess at UTF-16 and UTF-32 by itself.
-            JsonNode n = STRICT.readTree(text);
-            return n == null || n.isMissingNode() ? null : n;
-        } catch (Exception e) {
-            return null;
-        }
+        return JsonGen.strictlyRead(STRICT, data);
     }
 
     private static int depth(String json) {

@@ -1,11 +1,16 @@
 package io.chatgateway.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.Tuple;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -207,5 +212,29 @@ public final class JsonGen {
             }
         }
         return b.append('"').toString();
+    }
+
+    /**
+     * The document as {@code reader} sees it, or {@code null} when it is not JSON in UTF-8: decoded as strict UTF-8
+     * first (a leading byte-order mark dropped), because Jackson given bytes would guess at UTF-16 and UTF-32 by
+     * itself. The reference the fuzz properties hold the gateway's parsers to.
+     */
+    public static JsonNode strictlyRead(ObjectMapper reader, byte[] data) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(data)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
+        try {
+            JsonNode n = reader.readTree(text);
+            return n == null || n.isMissingNode() ? null : n;
+        } catch (Exception e) {
+            return null;
+        }
     }
 }
