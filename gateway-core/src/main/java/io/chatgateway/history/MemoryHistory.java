@@ -1,5 +1,7 @@
 package io.chatgateway.history;
 
+import io.netty.buffer.ByteBuf;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -31,12 +33,29 @@ import java.util.function.Predicate;
  * it holds nothing and nobody uses it (a room without members here, an inbox whose user has been gone for the
  * inbox TTL); it starts over with a new epoch.
  *
- * <p>Memory per kept message: its frame's bytes plus {@value #ENTRY_OVERHEAD} bytes counted for the array header,
- * the timestamp and the reference (measured in {@code docs/benchmarks.md}).
+ * <p>Storage: each log keeps its frames' bytes in one ring of bytes of its own, with the start, length and time of
+ * each entry in primitive arrays, not as one {@code byte[]} per message. A kept message is then no object the
+ * collector has to trace: appending one copies bytes into an array that is usually already old, which writes no
+ * reference, so a young collection neither copies the history nor scans cards that point into it. (With one
+ * {@code byte[]} per message, every append dirtied a card of an old log; 10,000 inboxes taking a message a second
+ * made G1's young pauses 35-45 ms of card scanning on one core: docs/benchmarks.md, "Direct-message tail".) The
+ * ring doubles while its log fills, is cut to its frames and a little headroom (an eighth of them, at most four
+ * frames) when the log is full (where a busy log stays), grows by that headroom when a full log's frames outgrow
+ * it, and is halved when expiry or the budget leaves it more than half free: a full log holds a few frames more
+ * than its frames, a filling or draining one at most twice.
+ *
+ * <p>Memory per kept message: its frame's bytes plus {@value #ENTRY_OVERHEAD} bytes counted for its slot (start,
+ * length, time) and its share of the ring's headroom (measured in {@code docs/benchmarks.md}).
  */
 public final class MemoryHistory implements History {
-    /** Bytes counted per entry beyond its frame: byte[] header (16), timestamp (8), reference (4), padding. */
+    /** Bytes counted per entry beyond its frame: its slot (start 4, length 4, time 8) and the ring's headroom. */
     public static final int ENTRY_OVERHEAD = 32;
+
+    /** Smallest ring a log allocates. */
+    private static final int MIN_RING = 64;
+    private static final byte[] NO_BYTES = new byte[0];
+    private static final int[] NO_INTS = new int[0];
+    private static final long[] NO_LONGS = new long[0];
 
     private final int roomSize;
     private final int inboxSize;
@@ -204,10 +223,15 @@ public final class MemoryHistory implements History {
         private final boolean inbox;
         private final String epoch;
         private long last;
-        private byte[][] frames = new byte[0][];
-        private long[] times = new long[0];
+        /** Entries, oldest at {@code head}: where each frame starts in {@link #ring}, its length, when it came. */
+        private int[] starts = NO_INTS;
+        private int[] lengths = NO_INTS;
+        private long[] times = NO_LONGS;
         private int head;
         private int count;
+        /** The frames' bytes, back to back from the oldest entry's start, wrapping at the end. */
+        private byte[] ring = NO_BYTES;
+        private int ringUsed;
         private int heapIndex = -1;
         private boolean dropped;
         private volatile long lastSeenMillis;
@@ -232,24 +256,46 @@ public final class MemoryHistory implements History {
             return ++last;
         }
 
-        /** Keeps the frame of the message that got offset {@link #position()}'s offset, just assigned. */
-        public void append(byte[] frame) {
+        /**
+         * Keeps a copy of the frame of the message that got offset {@link #position()}'s offset, just assigned: its
+         * readable bytes, which stay the caller's.
+         */
+        public void append(ByteBuf frame) {
             long now = clock.getAsLong();
             int size = inbox ? inboxSize : roomSize;
+            int length = frame.readableBytes();
             synchronized (lock) {
                 expireOwn(now);
                 if (count == size) {
-                    dropOldest();
+                    removeOldest(false);
                     trimmed++;
                 }
-                if (count == frames.length) {
-                    grow(size);
+                if (count == lengths.length) {
+                    growSlots(size);
                 }
-                int tail = (head + count) % frames.length;
-                frames[tail] = frame;
+                if (ring.length - ringUsed < length) {
+                    // Filling, the ring doubles (a few copies of a young array while the log fills); a full log
+                    // takes only what it needs and an eighth, as it will keep about that much from now on.
+                    long needed = (long) ringUsed + length;
+                    resize(count + 1 < size ? Math.max(needed, 2L * ring.length) : needed + headroom(needed, length));
+                }
+                int start = count == 0 ? 0 : ringIndex(ringUsed);
+                int first = Math.min(length, ring.length - start);
+                frame.getBytes(frame.readerIndex(), ring, start, first);
+                if (first < length) {
+                    frame.getBytes(frame.readerIndex() + first, ring, 0, length - first);
+                }
+                ringUsed += length;
+                int tail = (head + count) % lengths.length;
+                starts[tail] = start;
+                lengths[tail] = length;
                 times[tail] = now;
                 count++;
-                bytes += frame.length + ENTRY_OVERHEAD;
+                if (count == size && ring.length - ringUsed > 2 * headroom(ringUsed, length) + MIN_RING) {
+                    // Just filled: give back what the doubling left beyond the headroom.
+                    resize(ringUsed + headroom(ringUsed, length));
+                }
+                bytes += length + ENTRY_OVERHEAD;
                 entries++;
                 if (count == 1) {
                     heap().add(this);
@@ -295,14 +341,14 @@ public final class MemoryHistory implements History {
                 int from = count - Math.min(limit, count);
                 long total = 0;
                 for (int i = from; i < count; i++) {
-                    total += frames[index(i)].length;
+                        total += lengths[index(i)];
                 }
                 while (total > maxPageBytes) {
-                    total -= frames[index(from++)].length;
+                    total -= lengths[index(from++)];
                 }
                 List<byte[]> out = new ArrayList<>(count - from);
                 for (int i = from; i < count; i++) {
-                    out.add(frames[index(i)]);
+                    out.add(frame(i));
                 }
                 return new HistoryPage(position(), out, null);
             }
@@ -326,8 +372,7 @@ public final class MemoryHistory implements History {
                 List<byte[]> out = new ArrayList<>(to - from);
                 long budget = maxPageBytes;
                 for (int i = from; i < to; i++) {
-                    byte[] f = frames[index(i)];
-                    budget -= f.length;
+                    budget -= lengths[index(i)];
                     if (budget < 0) {
                         if (whole) {
                             // A replay larger than a connection may buffer would get it kicked as a slow consumer.
@@ -335,7 +380,7 @@ public final class MemoryHistory implements History {
                         }
                         break;
                     }
-                    out.add(f);
+                    out.add(frame(i));
                 }
                 return new HistoryPage(position(), out, Boolean.TRUE);
             }
@@ -350,21 +395,72 @@ public final class MemoryHistory implements History {
 
         // ---- under the node-wide lock
 
+        /** The slot of the {@code i}-th oldest entry. */
         private int index(int i) {
-            return (head + i) % frames.length;
+            return (head + i) % lengths.length;
         }
 
-        private void grow(int size) {
-            int capacity = Math.min(size, Math.max(4, frames.length * 2));
-            byte[][] f = new byte[capacity][];
+        /**
+         * Room a full log keeps free beyond {@code used} bytes: an eighth, at most four frames of the latest's size,
+         * enough for the sizes of its frames to vary without a copy per message, and little per kept message.
+         */
+        private long headroom(long used, int latest) {
+            return Math.min(used / 8, 4L * Math.max(latest, MIN_RING));
+        }
+
+        /** Where in the ring the byte {@code n} bytes after the oldest entry's start is. */
+        private int ringIndex(long n) {
+            return ring.length == 0 ? 0 : (int) ((starts[head] + n) % ring.length);
+        }
+
+        /** A copy of the {@code i}-th oldest frame. */
+        private byte[] frame(int i) {
+            int slot = index(i);
+            int start = starts[slot];
+            int length = lengths[slot];
+            byte[] out = new byte[length];
+            int first = Math.min(length, ring.length - start);
+            System.arraycopy(ring, start, out, 0, first);
+            System.arraycopy(ring, 0, out, first, length - first);
+            return out;
+        }
+
+        private void growSlots(int size) {
+            int capacity = Math.min(size, Math.max(4, lengths.length * 2));
+            int[] s = new int[capacity];
+            int[] l = new int[capacity];
             long[] t = new long[capacity];
             for (int i = 0; i < count; i++) {
-                f[i] = frames[index(i)];
-                t[i] = times[index(i)];
+                int slot = index(i);
+                s[i] = starts[slot];
+                l[i] = lengths[slot];
+                t[i] = times[slot];
             }
-            frames = f;
+            starts = s;
+            lengths = l;
             times = t;
             head = 0;
+        }
+
+        /**
+         * Moves the frames to a new ring of {@code capacity} bytes (at least {@link #MIN_RING}), the oldest at 0. (A
+         * frame is at most what a connection may send, so a log that outgrew an int would have outgrown the budget
+         * long before.)
+         */
+        private void resize(long capacity) {
+            byte[] r = new byte[(int) Math.min(Integer.MAX_VALUE - 16, Math.max(MIN_RING, capacity))];
+            int at = 0;
+            for (int i = 0; i < count; i++) {
+                int slot = index(i);
+                int start = starts[slot];
+                int length = lengths[slot];
+                int first = Math.min(length, ring.length - start);
+                System.arraycopy(ring, start, r, at, first);
+                System.arraycopy(ring, 0, r, at + first, length - first);
+                starts[slot] = at;
+                at += length;
+            }
+            ring = r;
         }
 
         private void expireOwn(long now) {
@@ -376,18 +472,32 @@ public final class MemoryHistory implements History {
         }
 
         private void dropOldest() {
-            byte[] f = frames[head];
-            frames[head] = null;
-            head = (head + 1) % frames.length;
+            removeOldest(true);
+        }
+
+        /**
+         * Drops the oldest entry; with {@code shrink}, gives back a ring that is more than half free, keeping an
+         * eighth of headroom (an append that trims to make room for its own message does not, as the ring is about
+         * to fill again).
+         */
+        private void removeOldest(boolean shrink) {
+            int length = lengths[head];
+            head = (head + 1) % lengths.length;
             count--;
-            bytes -= f.length + ENTRY_OVERHEAD;
+            ringUsed -= length;
+            bytes -= length + ENTRY_OVERHEAD;
             entries--;
             Heap h = heap();
             if (count == 0) {
                 h.remove(this);
                 head = 0;
+                ring = NO_BYTES;
+                ringUsed = 0;
             } else {
                 h.changed(this);
+                if (shrink && ring.length > MIN_RING && ringUsed < ring.length / 2) {
+                    resize(ringUsed + ringUsed / 8);
+                }
             }
         }
 

@@ -18,7 +18,6 @@ import io.chatgateway.session.Connection;
 import io.chatgateway.session.ConnectionRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -264,7 +263,7 @@ public class LocalRouter implements Router {
             return ServerFrames.finishMessage(open, 0);
         }
         ByteBuf frame = ServerFrames.finishMessage(open, log.nextOffset());
-        log.append(ByteBufUtil.getBytes(frame));
+        log.append(frame);
         return frame;
     }
 

@@ -1,5 +1,7 @@
 package io.chatgateway.history;
 
+import io.netty.buffer.Unpooled;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -26,7 +28,7 @@ class MemoryHistoryTest {
     private static long publish(MemoryHistory h, String room, String text) {
         return h.withRoom(room, log -> {
             long offset = log.nextOffset();
-            log.append(frame(text, offset));
+            log.append(Unpooled.wrappedBuffer(frame(text, offset)));
             return offset;
         });
     }
@@ -34,7 +36,7 @@ class MemoryHistoryTest {
     private static long send(MemoryHistory h, String user, String text) {
         return h.withInbox(user, true, inbox -> {
             long offset = inbox.nextOffset();
-            inbox.append(frame(text, offset));
+            inbox.append(Unpooled.wrappedBuffer(frame(text, offset)));
             return offset;
         });
     }

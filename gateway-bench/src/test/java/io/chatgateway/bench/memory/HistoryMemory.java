@@ -1,6 +1,7 @@
 package io.chatgateway.bench.memory;
 
 import io.chatgateway.history.MemoryHistory;
+import io.netty.buffer.Unpooled;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -101,8 +102,8 @@ public final class HistoryMemory {
         for (int k = 0; k < kept; k++) {
             history.withRoom(names[k % rooms], log -> {
                 log.nextOffset();
-                // A frame of its own, as the router keeps each delivered frame (ByteBufUtil.getBytes).
-                log.append(new byte[frameBytes]);
+                // The log copies the frame's bytes into its ring, as it does with each delivered frame.
+                log.append(Unpooled.wrappedBuffer(new byte[frameBytes]));
                 return null;
             });
         }
