@@ -14,6 +14,9 @@
 #   BENCH_JFR=FILE     record a JFR profile of the gateway into FILE while the scenario runs
 #   BENCH_GATEWAY_LOG  where the gateway's log goes (default: gateway.log in the --out directory, else /tmp)
 #   BENCH_GATEWAY_CPUS, BENCH_CPUS   taskset CPU lists for the gateway and the bench (e.g. 0 and 1), unset: not pinned
+#   BENCH_ROUNDS=N     run the scenario N times against the one gateway (round K writes to --out DIR/round-K), so
+#                      that the later rounds meet a JVM whose JIT has finished compiling the path under test; on one
+#                      pinned core the first round's gateway CPU is mostly the JIT's (docs/benchmarks.md, "Warm")
 # It sets GATEWAY_MAX_CONNECTIONS_PER_IP=0 and GATEWAY_CONNECT_RATE_PER_IP=0 (the bench connects from a few loopback
 # addresses) unless they are set, and prints every GATEWAY_* setting in force (secrets masked). Settings pass
 # through, e.g. GATEWAY_HISTORY_SIZE=0 GATEWAY_INBOX_SIZE=0 gateway-bench/bench.sh room ... for a run without history.
@@ -76,9 +79,23 @@ wait_port "$http_port" "the gateway" "$gateway_pid" || { echo "its log ($log):" 
 echo "gateway pid $gateway_pid ($GATEWAY_JVM_OPTS), log $log"
 echo "gateway settings: $(gateway_settings)"
 
-# shellcheck disable=SC2086
-set +e
-${BENCH_CPUS:+taskset -c "$BENCH_CPUS"} java $BENCH_JVM_OPTS -jar "$bench_jar" "$scenario" --target "$target" --server-pid "$gateway_pid" "$@"
-status=$?
-set -e
+rounds="${BENCH_ROUNDS:-1}"
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_ROUNDS: $rounds (expected: a whole number > 0)" >&2; exit 2; }
+status=0
+for ((round = 1; round <= rounds; round++)); do
+  args=("$@")
+  if ((rounds > 1)); then
+    echo "== round $round of $rounds"
+    if [[ -n "$out_dir" ]]; then
+      # Each round its own --out directory (the last --out given wins in the bench's options).
+      args+=(--out "$out_dir/round-$round")
+    fi
+  fi
+  set +e
+  # shellcheck disable=SC2086
+  ${BENCH_CPUS:+taskset -c "$BENCH_CPUS"} java $BENCH_JVM_OPTS -jar "$bench_jar" "$scenario" --target "$target" --server-pid "$gateway_pid" "${args[@]}"
+  code=$?
+  set -e
+  if ((code != 0)); then status=$code; fi
+done
 exit $status

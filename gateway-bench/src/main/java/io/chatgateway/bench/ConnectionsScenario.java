@@ -42,6 +42,8 @@ final class ConnectionsScenario extends Scenario {
         l.add(new Options.Spec("join", "false", "true: every measured connection also joins one room (named after the run's"
                 + " prefix) before it counts as ready, so latency and gateway CPU are per connect+auth+join into a room of"
                 + " --connections members"));
+        l.add(new Options.Spec("room", "", "with --join true: the room to join instead of the run's own, e.g. one that another"
+                + " bench process keeps full, to measure joining a room that already has thousands of members"));
         return l;
     }
 
@@ -62,13 +64,20 @@ final class ConnectionsScenario extends Scenario {
             w.barrier("primed", null);
         }
         if (o.flag("join")) {
-            String room = w.settings.userPrefix() + "-room";
+            String given = o.get("room");
+            String room = given == null || given.isEmpty() ? w.settings.userPrefix() + "-room" : given;
             w.roomOf = i -> room;
         }
         List<BenchClient> ready = w.open(w.myIndices(0, n), w.settings.connectRate() / w.count);
         w.barrier("connected", w.openReport(ready));
         w.barrier("held", w.openReport(ready));
         w.barrier("final", w.totals());
+    }
+
+    /** CPU nanoseconds of the gateway's event loops, JIT compiler threads and collector threads (-1 unknown). */
+    private static long[] threadCpu(long pid) {
+        return new long[] {Limits.threadCpuNanos(pid, RefusalsScenario.EVENT_LOOPS),
+                Limits.threadCpuNanos(pid, Limits.JIT_THREADS), Limits.threadCpuNanos(pid, Limits.GC_THREADS)};
     }
 
     @Override
@@ -92,8 +101,10 @@ final class ConnectionsScenario extends Scenario {
         run.timeline.phase("connect");
         long pid = run.settings.serverPid();
         long cpuStart = pid > 0 ? Limits.cpuNanos(pid) : -1;
+        long[] threadsStart = pid > 0 ? threadCpu(pid) : null;
         List<JsonNode> opened = run.cluster.meet("connected", PHASE_TIMEOUT, null);
         long gatewayCpu = pid > 0 && cpuStart >= 0 ? Limits.cpuNanos(pid) - cpuStart : -1;
+        long[] threads = pid > 0 ? threadCpu(pid) : null;
         long start = opened.stream().mapToLong(j -> j.path("start_nanos").asLong()).min().orElse(0);
         long last = opened.stream().mapToLong(j -> j.path("last_ready_nanos").asLong()).max().orElse(0);
         long ready = sum(opened, "ready");
@@ -136,6 +147,21 @@ final class ConnectionsScenario extends Scenario {
             r.row("gateway CPU", String.format(Locale.ROOT, "%.0f us per connect+auth%s; %d dedicated cores would"
                     + " accept ~%,.0f connections/s", us, run.options.flag("join") ? "+join" : "", cores,
                     cores * 1e6 / us));
+            if (threadsStart != null && threads != null && threads[0] >= 0 && threadsStart[0] >= 0) {
+                // The whole process's figure includes one-time costs: a JIT still compiling the handshake path (on
+                // one pinned core it lags the load by seconds) and the collector. The event loops' share is what
+                // each further connection costs once the JVM is warm.
+                double loops = (threads[0] - threadsStart[0]) / 1000.0 / ready;
+                double jit = Math.max(0, threads[1] - threadsStart[1]) / 1000.0 / ready;
+                double gc = Math.max(0, threads[2] - threadsStart[2]) / 1000.0 / ready;
+                r.metrics.put("gateway_loops_cpu_us_per_connect", Math.round(loops));
+                r.metrics.put("gateway_jit_cpu_us_per_connect", Math.round(jit));
+                r.metrics.put("gateway_gc_cpu_us_per_connect", Math.round(gc));
+                r.row("  of which", String.format(Locale.ROOT, "event loops %.0f us, JIT compilers %.0f us, collector"
+                        + " %.0f us, other %.0f us (a fresh JVM's JIT is a one-time cost: BENCH_ROUNDS in bench.sh"
+                        + " measures past it)",
+                        loops, jit, gc, Math.max(0, us - loops - jit - gc)));
+            }
         }
         r.check("connections failed", t.get("connect_failed"));
         r.check("connections ready", ready >= n, String.format(Locale.ROOT, "%,d of %,d", ready, n));

@@ -93,17 +93,22 @@ final class Limits {
     }
 
     /**
-     * CPU time (user + system) of the threads of a process whose name starts with {@code prefix} (e.g. the gateway's
-     * event loops, {@code gateway-io}), in nanoseconds, from {@code /proc/PID/task/TID/stat}; -1 when unknown.
+     * CPU time (user + system) of the threads of a process whose name starts with one of {@code prefixes} (e.g. the
+     * gateway's event loops, {@code gateway-io}; HotSpot's JIT, {@link #JIT_THREADS}), in nanoseconds, from {@code /proc/PID/task/TID/stat}; -1 when unknown.
      * Unlike the whole process, it leaves out the JIT compilers, the garbage collector and other background threads.
      */
-    static long threadCpuNanos(long pid, String prefix) {
+    static long threadCpuNanos(long pid, String... prefixes) {
         try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             long ticks = 0;
             boolean any = false;
             for (Path t : (Iterable<Path>) tasks::iterator) {
                 try {
-                    if (!Files.readString(t.resolve("comm")).startsWith(prefix)) {
+                    String comm = Files.readString(t.resolve("comm"));
+                    boolean named = false;
+                    for (String prefix : prefixes) {
+                        named |= comm.startsWith(prefix);
+                    }
+                    if (!named) {
                         continue;
                     }
                     String stat = Files.readString(t.resolve("stat"));
@@ -119,6 +124,11 @@ final class Limits {
             return -1;
         }
     }
+
+    /** Name prefixes of HotSpot's JIT compiler threads ({@code C1 CompilerThre}, {@code C2 CompilerThre}). */
+    static final String[] JIT_THREADS = {"C1 Compiler", "C2 Compiler"};
+    /** Name prefixes of HotSpot's collector threads (G1, Parallel, Serial workers, ZGC and Shenandoah). */
+    static final String[] GC_THREADS = {"GC Thread", "G1 ", "VM Thread", "ZWorker", "ZDriver", "Shenandoah"};
 
     /** USER_HZ: Linux reports process times in 1/100 s on every mainstream architecture. */
     static final long CLOCK_TICKS = 100;
