@@ -275,7 +275,7 @@ public final class MemoryHistory implements History {
                 }
                 if (ring.length - ringUsed < length) {
                     // Filling, the ring doubles (a few copies of a young array while the log fills); a full log
-                    // takes only what it needs and an eighth, as it will keep about that much from now on.
+                    // takes only what it needs and the headroom, as it will keep about that much from now on.
                     long needed = (long) ringUsed + length;
                     resize(count + 1 < size ? Math.max(needed, 2L * ring.length) : needed + headroom(needed, length));
                 }
