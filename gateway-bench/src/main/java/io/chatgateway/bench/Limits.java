@@ -94,7 +94,8 @@ final class Limits {
 
     /**
      * CPU time (user + system) of the threads of a process whose name starts with one of {@code prefixes} (e.g. the
-     * gateway's event loops, {@code gateway-io}; HotSpot's JIT, {@link #JIT_THREADS}), in nanoseconds, from {@code /proc/PID/task/TID/stat}; -1 when unknown.
+     * gateway's event loops, {@code gateway-io}; HotSpot's JIT, {@link #JIT_THREADS}), in nanoseconds, from
+     * {@code /proc/PID/task/TID/stat}; -1 when unknown.
      * Unlike the whole process, it leaves out the JIT compilers, the garbage collector and other background threads.
      */
     static long threadCpuNanos(long pid, String... prefixes) {

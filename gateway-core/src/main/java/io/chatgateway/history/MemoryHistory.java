@@ -279,7 +279,9 @@ public final class MemoryHistory implements History {
                     long needed = (long) ringUsed + length;
                     resize(count + 1 < size ? Math.max(needed, 2L * ring.length) : needed + headroom(needed, length));
                 }
-                int start = count == 0 ? 0 : ringIndex(ringUsed);
+                // After the frames held (a log holding only empty frames may have no ring yet).
+                int start = count == 0 || ring.length == 0 ? 0
+                        : (int) (((long) starts[head] + ringUsed) % ring.length);
                 int first = Math.min(length, ring.length - start);
                 frame.getBytes(frame.readerIndex(), ring, start, first);
                 if (first < length) {
@@ -341,7 +343,7 @@ public final class MemoryHistory implements History {
                 int from = count - Math.min(limit, count);
                 long total = 0;
                 for (int i = from; i < count; i++) {
-                        total += lengths[index(i)];
+                    total += lengths[index(i)];
                 }
                 while (total > maxPageBytes) {
                     total -= lengths[index(from++)];
@@ -408,21 +410,21 @@ public final class MemoryHistory implements History {
             return Math.min(used / 8, 4L * Math.max(latest, MIN_RING));
         }
 
-        /** Where in the ring the byte {@code n} bytes after the oldest entry's start is. */
-        private int ringIndex(long n) {
-            return ring.length == 0 ? 0 : (int) ((starts[head] + n) % ring.length);
-        }
-
         /** A copy of the {@code i}-th oldest frame. */
         private byte[] frame(int i) {
             int slot = index(i);
+            byte[] out = new byte[lengths[slot]];
+            copyOut(slot, out, 0);
+            return out;
+        }
+
+        /** Copies the frame in {@code slot} out of the ring, unwrapped, to {@code dst} at {@code at}. */
+        private void copyOut(int slot, byte[] dst, int at) {
             int start = starts[slot];
             int length = lengths[slot];
-            byte[] out = new byte[length];
             int first = Math.min(length, ring.length - start);
-            System.arraycopy(ring, start, out, 0, first);
-            System.arraycopy(ring, 0, out, first, length - first);
-            return out;
+            System.arraycopy(ring, start, dst, at, first);
+            System.arraycopy(ring, 0, dst, at + first, length - first);
         }
 
         private void growSlots(int size) {
@@ -452,13 +454,9 @@ public final class MemoryHistory implements History {
             int at = 0;
             for (int i = 0; i < count; i++) {
                 int slot = index(i);
-                int start = starts[slot];
-                int length = lengths[slot];
-                int first = Math.min(length, ring.length - start);
-                System.arraycopy(ring, start, r, at, first);
-                System.arraycopy(ring, 0, r, at + first, length - first);
+                copyOut(slot, r, at);
                 starts[slot] = at;
-                at += length;
+                at += lengths[slot];
             }
             ring = r;
         }
