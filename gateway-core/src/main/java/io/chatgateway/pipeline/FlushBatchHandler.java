@@ -5,16 +5,21 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 
 /**
- * Turns the flushes of one channel into one per event-loop iteration: a {@code flush} only puts the channel on its
- * loop's {@link LoopFlusher} list (once), and the list is flushed at the end of the iteration, or {@code write-delay}
- * after the first waiting write. In place of Netty's {@code FlushConsolidationHandler}, which schedules a flush task
- * per channel outside a read.
+ * Turns the flushes of one channel into one per event-loop iteration: a write or a {@code flush} only puts the
+ * channel on its loop's {@link LoopFlusher} list (once), and the list is flushed at the end of the iteration, or
+ * {@code write-delay} after the first waiting write. In place of Netty's {@code FlushConsolidationHandler}, which
+ * schedules a flush task per channel outside a read.
+ *
+ * <p>A write is enough: every write that reaches this handler is flushed by the drain, whether or not a
+ * {@code flush} follows it, and a {@code flush} does nothing more. So a fan-out writes with {@code write} alone; a
+ * {@code writeAndFlush} per recipient sends a second call down every handler above this one for nothing (A/B in
+ * docs/benchmarks.md).
  *
  * <p>The outbound path stays bounded and nothing waits past a close:
  * <ul>
  *   <li>a channel that turns unwritable is flushed at once, on the write that crossed the high water mark, so the
  *       socket takes what it can before {@link SlowConsumerHandler} looks at what is left;</li>
- *   <li>every {@value #EXPLICIT_FLUSH_AFTER} flushes are written at once, whatever the iteration holds;</li>
+ *   <li>every {@value #EXPLICIT_FLUSH_AFTER} writes are flushed at once, whatever the iteration holds;</li>
  *   <li>{@code close}, {@code disconnect} and removal flush what waits first, so a {@code kicked} frame or a
  *       close frame written just before the close goes out.</li>
  * </ul>
@@ -28,8 +33,8 @@ final class FlushBatchHandler extends ChannelDuplexHandler {
     private final LoopFlusher.Flushers flushers;
     private LoopFlusher flusher;
     private ChannelHandlerContext ctx;
-    /** Flushes asked for since the last real one. */
-    private int pendingFlushes;
+    /** Writes since the last real flush. */
+    private int pendingWrites;
     /** On the flusher's list (it flushes this channel once when it drains). */
     private boolean queued;
 
@@ -46,15 +51,8 @@ final class FlushBatchHandler extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         ctx.write(msg, promise);
-        if (!ctx.channel().isWritable()) {
+        if (++pendingWrites >= EXPLICIT_FLUSH_AFTER || !ctx.channel().isWritable()) {
             // Past the high water mark: let the socket take what it can before the slow-consumer check.
-            flushNow();
-        }
-    }
-
-    @Override
-    public void flush(ChannelHandlerContext ctx) {
-        if (++pendingFlushes >= EXPLICIT_FLUSH_AFTER || !ctx.channel().isWritable()) {
             flushNow();
         } else if (!queued) {
             queued = true;
@@ -62,21 +60,26 @@ final class FlushBatchHandler extends ChannelDuplexHandler {
         }
     }
 
+    /** Nothing to do: every write that reached this handler has already put the channel on the flush list. */
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+    }
+
     /** From the loop's drain. */
     void flushQueued() {
         queued = false;
-        if (pendingFlushes > 0 && !ctx.isRemoved()) {
+        if (pendingWrites > 0 && !ctx.isRemoved()) {
             flushNow();
         }
     }
 
     private void flushNow() {
-        pendingFlushes = 0;
+        pendingWrites = 0;
         ctx.flush();
     }
 
     private void flushIfPending() {
-        if (pendingFlushes > 0) {
+        if (pendingWrites > 0) {
             flushNow();
         }
     }

@@ -36,6 +36,10 @@ import java.util.concurrent.RejectedExecutionException;
  * aggregate future is built, so a stuck recipient holds on to nothing but its own outbound buffer, which the
  * slow-consumer policy bounds.
  *
+ * <p>Writes here are {@code write}s, not {@code writeAndFlush}es: the connection's flush handler (at the front of its
+ * pipeline) flushes every write by the end of its loop's iteration, and a flush per recipient would only walk the
+ * handlers a second time to get there.
+ *
  * <p>A recipient is a connection that is authenticated and still open; a connection the gateway is closing (after
  * {@code kicked}) receives nothing more. The returned counts are what {@code ack.recipients} reports.
  */
@@ -262,7 +266,7 @@ public final class LocalDelivery {
                 return;
             }
         }
-        ch.writeAndFlush(frame.retain()).addListener(evictOnFailure);
+        ch.write(frame.retain()).addListener(evictOnFailure);
     }
 
     /**
@@ -273,8 +277,8 @@ public final class LocalDelivery {
         Channel ch = c.channel();
         boolean here = ch.eventLoop().inEventLoop();
         if (stamp == null && (!sequenced || !here)) {
-            // From another thread, writeAndFlush queues a task on the channel's loop itself.
-            ch.writeAndFlush(msg).addListener(evictOnFailure);
+            // From another thread, write queues a task on the channel's loop itself.
+            ch.write(msg).addListener(evictOnFailure);
             return;
         }
         Runnable task = () -> {
@@ -282,7 +286,7 @@ public final class LocalDelivery {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            ch.writeAndFlush(msg).addListener(evictOnFailure);
+            ch.write(msg).addListener(evictOnFailure);
         };
         if (here && !sequenced) {
             task.run();

@@ -98,6 +98,29 @@ class FlushBatchHandlerTest {
     }
 
     @Test
+    void aWriteWithoutAFlushIsFlushedByTheDrain() {
+        Recorder rec = new Recorder();
+        EmbeddedChannel ch = new EmbeddedChannel(rec, new FlushBatchHandler(DELAYED));
+        ch.freezeTime();
+        ch.pipeline().write(frame(10));
+        ch.pipeline().write(frame(10));
+        ch.pipeline().flush();
+        ch.pipeline().write(frame(10));
+        assertEquals(0, rec.flushes, "neither a write nor a flush goes out before the drain");
+        ch.advanceTimeBy(50, TimeUnit.MILLISECONDS);
+        ch.runPendingTasks();
+        assertEquals(List.of("write", "write", "write", "flush"), rec.events,
+                "the drain flushes once, the write after the flush included");
+        assertEquals(3, drainOutbound(ch));
+        ch.pipeline().write(frame(10));
+        ch.advanceTimeBy(50, TimeUnit.MILLISECONDS);
+        ch.runPendingTasks();
+        assertEquals(2, rec.flushes, "a write alone, with no flush after it, is flushed by the next drain");
+        assertEquals(1, drainOutbound(ch));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void closeFlushesWhatWaitsBeforeClosing() {
         Recorder rec = new Recorder();
         EmbeddedChannel ch = new EmbeddedChannel(rec, new FlushBatchHandler(DELAYED));
@@ -136,7 +159,7 @@ class FlushBatchHandlerTest {
         for (int i = 0; i < FlushBatchHandler.EXPLICIT_FLUSH_AFTER * 2 + 1; i++) {
             ch.pipeline().writeAndFlush(frame(1));
         }
-        assertEquals(2, rec.flushes, "every 256 flushes are written at once");
+        assertEquals(2, rec.flushes, "every 256 writes are flushed at once");
         ch.advanceTimeBy(50, TimeUnit.MILLISECONDS);
         ch.runPendingTasks();
         assertEquals(3, rec.flushes, "the last one waits for the drain");
