@@ -5,8 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 
 /**
- * Turns the flushes of one channel into one per event-loop iteration: a write or a {@code flush} only puts the
- * channel on its loop's {@link LoopFlusher} list (once), and the list is flushed at the end of the iteration, or
+ * Turns the writes of one channel into one flush per event-loop iteration: a write only puts the channel on its
+ * loop's {@link LoopFlusher} list (once), and the list is flushed at the end of the iteration, or
  * {@code write-delay} after the first waiting write. In place of Netty's {@code FlushConsolidationHandler}, which
  * schedules a flush task per channel outside a read.
  *
@@ -52,7 +52,8 @@ final class FlushBatchHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         ctx.write(msg, promise);
         if (++pendingWrites >= EXPLICIT_FLUSH_AFTER || !ctx.channel().isWritable()) {
-            // Past the high water mark: let the socket take what it can before the slow-consumer check.
+            // A bounded batch, or past the high water mark: the socket takes what it can now, before the
+            // slow-consumer check looks at what is left.
             flushNow();
         } else if (!queued) {
             queued = true;
