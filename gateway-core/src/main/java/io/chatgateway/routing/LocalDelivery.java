@@ -139,7 +139,7 @@ public final class LocalDelivery {
      * the connection's event loop.
      */
     public void releaseGate(Connection c, String stream, Position floor) {
-        c.releaseGate(stream, floor, f -> c.channel().writeAndFlush(f).addListener(evictOnFailure));
+        c.releaseGate(stream, floor, f -> send(c.channel(), f));
     }
 
     /**
@@ -266,7 +266,7 @@ public final class LocalDelivery {
                 return;
             }
         }
-        ch.write(frame.retain()).addListener(evictOnFailure);
+        send(ch, frame.retain());
     }
 
     /**
@@ -278,7 +278,7 @@ public final class LocalDelivery {
         boolean here = ch.eventLoop().inEventLoop();
         if (stamp == null && (!sequenced || !here)) {
             // From another thread, write queues a task on the channel's loop itself.
-            ch.write(msg).addListener(evictOnFailure);
+            send(ch, msg);
             return;
         }
         Runnable task = () -> {
@@ -286,7 +286,7 @@ public final class LocalDelivery {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            ch.write(msg).addListener(evictOnFailure);
+            send(ch, msg);
         };
         if (here && !sequenced) {
             task.run();
@@ -298,6 +298,14 @@ public final class LocalDelivery {
             ReferenceCountUtil.release(msg);
             metrics.writeFailure();
         }
+    }
+
+    /**
+     * The one way this class writes to a connection: a {@code write} (its flush handler flushes it by the end of the
+     * loop's iteration) whose failure evicts the connection.
+     */
+    private void send(Channel ch, Object msg) {
+        ch.write(msg).addListener(evictOnFailure);
     }
 
     private int counted(OutboundType type, int n) {
