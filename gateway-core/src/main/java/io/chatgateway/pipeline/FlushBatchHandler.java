@@ -1,8 +1,18 @@
 package io.chatgateway.pipeline;
 
+import io.chatgateway.metrics.GatewayMetrics;
+import io.chatgateway.policy.SlowConsumerPolicy;
+import io.chatgateway.session.Connection;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.util.AttributeKey;
+
+import java.nio.channels.ClosedChannelException;
 
 /**
  * Turns the writes of one channel into one flush per event-loop iteration: a write only puts the channel on its
@@ -24,32 +34,111 @@ import io.netty.channel.ChannelPromise;
  *       close frame written just before the close goes out.</li>
  * </ul>
  *
+ * <p><b>The short way in for a shared frame.</b> A frame written to many connections (a room's fan-out, a broadcast)
+ * enters here, through {@link #writeShared}, instead of at the tail: its transport's bytes are the same for every
+ * recipient ({@link SharedFrame}), so the handlers between the tail and this one have nothing to do for it but
+ * pass it on, and walking a dozen handler contexts per recipient, cold in cache for each of thousands of channels,
+ * was the largest part of a delivery's Java time (docs/benchmarks.md). What those handlers do for a frame is done
+ * here, in the same order and with the same code:
+ * <ul>
+ *   <li>counting (the connection's and the gateway's bytes and frames out, as {@link MeteringHandler});</li>
+ *   <li>framing (a retained duplicate of the frame's bytes for this transport, as {@link WebSocketFrameCodec} and
+ *       {@link TcpFrameEncoder});</li>
+ *   <li>refusing a write after the WebSocket close frame (as Netty's {@code WebSocketServerProtocolHandler}: the
+ *       write fails with {@link ClosedChannelException}). On WebSocket this handler sits above the frame encoder,
+ *       so every close frame of the connection passes it as a {@link CloseWebSocketFrame}; the first one closes the
+ *       short way too;</li>
+ *   <li>the slow-consumer policy's hard limit (as {@link SlowConsumerHandler}; its grace timer needs nothing from
+ *       a write: it follows the channel's writability events).</li>
+ * </ul>
+ * Frames for one connection (replies, direct messages) still come down the whole pipeline.
+ *
  * <p>Stateful: one instance per channel, on that channel's event loop.
  */
 final class FlushBatchHandler extends ChannelDuplexHandler {
     /** As Netty's {@code FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES}. */
     static final int EXPLICIT_FLUSH_AFTER = 256;
+    private static final AttributeKey<FlushBatchHandler> KEY = AttributeKey.valueOf(FlushBatchHandler.class, "front");
+
+    /** What a shared frame needs on its short way in: the transport's framing, the counters, the outbound bound. */
+    static final class Front {
+        final boolean webSocket;
+        final GatewayMetrics metrics;
+        final SlowConsumerPolicy slowConsumer;
+
+        Front(boolean webSocket, GatewayMetrics metrics, SlowConsumerPolicy slowConsumer) {
+            this.webSocket = webSocket;
+            this.metrics = metrics;
+            this.slowConsumer = slowConsumer;
+        }
+    }
 
     private final LoopFlusher.Flushers flushers;
+    /** {@code null}: no short way in (shared frames come down the pipeline like any other write). */
+    private final Front front;
     private LoopFlusher flusher;
     private ChannelHandlerContext ctx;
     /** Writes since the last real flush. */
     private int pendingWrites;
     /** On the flusher's list (it flushes this channel once when it drains). */
     private boolean queued;
+    /** A WebSocket close frame has been written: nothing may follow it. */
+    private boolean closeSent;
+    /** The channel's connection, looked up on the first shared frame (registered before any can come). */
+    private Connection connection;
 
     FlushBatchHandler(LoopFlusher.Flushers flushers) {
+        this(flushers, null);
+    }
+
+    FlushBatchHandler(LoopFlusher.Flushers flushers, Front front) {
         this.flushers = flushers;
+        this.front = front;
+    }
+
+    /**
+     * The handler through which {@link #writeShared} reaches {@code ch}, or {@code null} when the channel has none
+     * (not a gateway connection, or its pipeline is being taken down).
+     */
+    static FlushBatchHandler of(Channel ch) {
+        return ch.attr(KEY).get();
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.flusher = flushers.of(ctx.executor());
+        if (front != null) {
+            ctx.channel().attr(KEY).set(this);
+        }
+    }
+
+    /**
+     * Writes a frame shared by many connections from here (see the class comment); on the channel's event loop.
+     * Borrows {@code frame}: the caller keeps its reference, and the write holds its own duplicate.
+     *
+     * @return the write's future, failed when the connection has sent its WebSocket close frame
+     */
+    ChannelFuture writeShared(SharedFrame frame) {
+        ChannelPromise promise = ctx.newPromise();
+        if (closeSent) {
+            return promise.setFailure(new ClosedChannelException());
+        }
+        Channel ch = ctx.channel();
+        if (connection == null) {
+            connection = Connection.of(ch);
+        }
+        MeteringHandler.countOut(front.metrics, connection, frame.payloadBytes());
+        write(ctx, frame.framed(front.webSocket, ctx).retainedDuplicate(), promise);
+        SlowConsumerHandler.kickIfOverHardLimit(front.slowConsumer, ch);
+        return promise;
     }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof CloseWebSocketFrame) {
+            closeSent = true;
+        }
         ctx.write(msg, promise);
         if (++pendingWrites >= EXPLICIT_FLUSH_AFTER || !ctx.channel().isWritable()) {
             // A bounded batch, or past the high water mark: the socket takes what it can now, before the
@@ -99,6 +188,9 @@ final class FlushBatchHandler extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (front != null) {
+            ctx.channel().attr(KEY).set(null);
+        }
         flushIfPending();
     }
 }

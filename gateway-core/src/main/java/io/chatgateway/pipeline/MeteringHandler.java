@@ -11,7 +11,8 @@ import io.netty.channel.ChannelPromise;
 /**
  * Counts the protocol frames that pass, in and out, on the connection's record and on the gateway's totals, and
  * stamps the connection's last activity. It sits where the transports' framing ends, so it sees one JSON payload
- * per frame whatever the transport: a {@link ByteBuf}, or a {@link SharedFrame} written to many connections.
+ * per frame whatever the transport: a {@link ByteBuf}, or a {@link SharedFrame} written to many connections. A shared
+ * frame that takes the short way in ({@link FlushBatchHandler#writeShared}) is counted there, by {@link #countOut}.
  */
 @Sharable
 final class MeteringHandler extends ChannelDuplexHandler {
@@ -39,12 +40,19 @@ final class MeteringHandler extends ChannelDuplexHandler {
         int n = msg instanceof SharedFrame ? ((SharedFrame) msg).payloadBytes()
                 : msg instanceof ByteBuf ? ((ByteBuf) msg).readableBytes() : -1;
         if (n >= 0) {
-            metrics.bytesOut(n);
-            Connection c = Connection.of(ctx.channel());
-            if (c != null) {
-                c.recordOutbound(n);
-            }
+            countOut(metrics, Connection.of(ctx.channel()), n);
         }
         ctx.write(msg, promise);
+    }
+
+    /**
+     * Counts one outbound frame of {@code payloadBytes} JSON bytes for the gateway and for {@code c} (when the
+     * channel is a registered connection); also for shared frames that skip this handler.
+     */
+    static void countOut(GatewayMetrics metrics, Connection c, int payloadBytes) {
+        metrics.bytesOut(payloadBytes);
+        if (c != null) {
+            c.recordOutbound(payloadBytes);
+        }
     }
 }

@@ -14,8 +14,8 @@ package io.chatgateway.pipeline;
  * tls            SslHandler                tls            SslHandler                (TLS on)
  * tlsEvents      TlsEventsHandler          tlsEvents      TlsEventsHandler          (TLS on)
  * idle           IdleStateHandler          idle           IdleStateHandler
- * flush          FlushBatchHandler         flush          FlushBatchHandler
- * httpCodec      HttpServerCodec (*)       tcpDecoder     TcpFrameDecoder
+ * httpCodec      HttpServerCodec (*)       flush          FlushBatchHandler
+ * flush          FlushBatchHandler         tcpDecoder     TcpFrameDecoder
  * httpAggregator HttpObjectAggregator (*)  tcpEncoder     TcpFrameEncoder
  * origin         OriginHandler (**)
  * wsProtocol     WebSocketServerProtocolHandler
@@ -32,6 +32,12 @@ package io.chatgateway.pipeline;
  * (*) On the WebSocket upgrade Netty replaces the HTTP codec with its WebSocket frame encoder and decoder and drops
  * the aggregator; {@link ProtocolHandler} drops the HTTP routes. (**) Only when {@code allowed-origins} is not
  * {@code *}.
+ *
+ * <p>A frame written to many connections (a room's fan-out, a broadcast) enters at {@link #FLUSH}, not at the tail:
+ * {@link FlushBatchHandler} does for it what the handlers above would (counting, framing, the slow-consumer hard
+ * limit, no frame after the WebSocket close frame). On WebSocket the flush handler therefore sits above the frame
+ * encoder, where every close frame passes it as an object. A handler added above {@link #FLUSH} sees replies and
+ * direct messages, but not room messages.
  *
  * <p>The front door comes first so that a refused connection costs as little as possible: the client address is
  * known (from the PROXY header when there is one) before the limits are applied, and the limits are applied before

@@ -39,11 +39,13 @@ final class ProtocolStage {
     private final boolean proxyProtocol;
     private final Refusal refusal;
     private final LoopFlusher.Flushers flushers;
+    private final FlushBatchHandler.Front front;
 
     /**
+     * @param transport    the transport of the port this stage builds pipelines for
      * @param plainRefusal how the transport turns a connection away without TLS (with TLS: a close)
      */
-    ProtocolStage(Gateway gateway, Refusal plainRefusal) {
+    ProtocolStage(Gateway gateway, Transport transport, Refusal plainRefusal) {
         this.gateway = gateway;
         this.sslContext = gateway.sslContext();
         this.tlsEvents = sslContext == null ? null : new TlsEventsHandler(gateway.metrics());
@@ -57,6 +59,7 @@ final class ProtocolStage {
         this.readerIdleNanos = gateway.config().heartbeat().toNanos() / 2;
         this.flushers = new LoopFlusher.Flushers(gateway.config().writeDelay().toNanos());
         this.metering = new MeteringHandler(gateway.metrics());
+        this.front = new FlushBatchHandler.Front(transport == Transport.WEBSOCKET, gateway.metrics(), slowConsumer);
         this.json = new JsonFrameDecoder(new FrameParser(gateway.config().maxFrameBytes(),
                 gateway.config().maxJsonDepth()));
     }
@@ -92,12 +95,18 @@ final class ProtocolStage {
         ch.pipeline().addLast(PipelineNames.TLS_EVENTS, tlsEvents);
     }
 
-    /** Channel options and the front of the connection proper. */
+    /** Channel options and the front of the connection proper: idle detection. */
     void addFront(Channel ch) {
         ch.config().setWriteBufferWaterMark(waterMark);
-        ChannelPipeline p = ch.pipeline();
-        p.addLast(PipelineNames.IDLE, new IdleStateHandler(readerIdleNanos, 0, 0, TimeUnit.NANOSECONDS));
-        p.addLast(PipelineNames.FLUSH, new FlushBatchHandler(flushers));
+        ch.pipeline().addLast(PipelineNames.IDLE, new IdleStateHandler(readerIdleNanos, 0, 0, TimeUnit.NANOSECONDS));
+    }
+
+    /**
+     * Flush batching, and the short way in for shared frames: next to the socket on TCP, above the HTTP codec (so
+     * above the WebSocket frame encoder that replaces it) on WebSocket; see {@link FlushBatchHandler}.
+     */
+    void addFlush(ChannelPipeline p) {
+        p.addLast(PipelineNames.FLUSH, new FlushBatchHandler(flushers, front));
     }
 
     /** The handlers from the first protocol object on. */

@@ -2,6 +2,9 @@ package io.chatgateway.pipeline;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.AbstractReferenceCounted;
 
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
@@ -40,6 +43,31 @@ public final class SharedFrame extends AbstractReferenceCounted {
         return new SharedFrame(payload);
     }
 
+    /**
+     * Writes this frame to {@code ch}, borrowing it: the caller keeps its reference. On the channel's event loop it
+     * takes the channel's short way in ({@link FlushBatchHandler#writeShared}: no walk down the pipeline, no
+     * reference count of this object per recipient); from another thread, or to a channel without one, a retained
+     * reference goes down the pipeline, whose handlers treat it the same.
+     */
+    public ChannelFuture writeTo(Channel ch) {
+        if (ch.eventLoop().inEventLoop()) {
+            FlushBatchHandler front = FlushBatchHandler.of(ch);
+            if (front != null) {
+                return front.writeShared(this);
+            }
+        }
+        return ch.write(retain());
+    }
+
+    /**
+     * A frame of its own over a copy of the payload, for one event loop's share of a fan-out: the recipients of
+     * one loop then count references on buffers of their own, and two cores never contend for one cache line
+     * per delivery.
+     */
+    public SharedFrame copy() {
+        return new SharedFrame(payload.copy());
+    }
+
     /** Length of the JSON payload, without any transport framing. */
     public int payloadBytes() {
         return payload.readableBytes();
@@ -60,6 +88,18 @@ public final class SharedFrame extends AbstractReferenceCounted {
     ByteBuf tcpFrame(ByteBufAllocator alloc) {
         ByteBuf framed = tcp;
         return framed != null ? framed : install(TCP, Framing.tcp(alloc, payload));
+    }
+
+    /**
+     * The framed bytes for one transport, built with {@code ctx}'s allocator only when no event loop has built
+     * them yet (the allocator is a few cold loads away, per recipient, when the bytes are already there).
+     */
+    ByteBuf framed(boolean webSocketFraming, ChannelHandlerContext ctx) {
+        ByteBuf framed = webSocketFraming ? webSocket : tcp;
+        if (framed != null) {
+            return framed;
+        }
+        return webSocketFraming ? webSocketFrame(ctx.alloc()) : tcpFrame(ctx.alloc());
     }
 
     private ByteBuf install(AtomicReferenceFieldUpdater<SharedFrame, ByteBuf> field, ByteBuf built) {

@@ -31,13 +31,27 @@ final class SlowConsumerHandler extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         ctx.write(msg, promise);
-        Channel ch = ctx.channel();
-        if (!ch.isWritable()) {
-            ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
-            if (buffer != null && policy.exceedsHardLimit(buffer.totalPendingWriteBytes())) {
-                kick(ctx);
-            }
+        if (kickIfOverHardLimit(policy, ctx.channel())) {
+            cancelTimer();
         }
+    }
+
+    /**
+     * Kicks the connection at once when its outbound buffer has reached the policy's hard limit; after every write,
+     * also of the shared frames that skip this handler ({@link FlushBatchHandler#writeShared}).
+     *
+     * @return {@code true} when it kicked
+     */
+    static boolean kickIfOverHardLimit(SlowConsumerPolicy policy, Channel ch) {
+        if (ch.isWritable()) {
+            return false;
+        }
+        ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
+        if (buffer == null || !policy.exceedsHardLimit(buffer.totalPendingWriteBytes())) {
+            return false;
+        }
+        kick(ch);
+        return true;
     }
 
     @Override
@@ -63,11 +77,15 @@ final class SlowConsumerHandler extends ChannelDuplexHandler {
 
     private void kick(ChannelHandlerContext ctx) {
         cancelTimer();
-        Connection c = Connection.of(ctx.channel());
+        kick(ctx.channel());
+    }
+
+    private static void kick(Channel ch) {
+        Connection c = Connection.of(ch);
         if (c != null) {
             c.kick(KickReason.SLOW_CONSUMER);
         } else {
-            ctx.close();
+            ch.close();
         }
     }
 

@@ -26,7 +26,7 @@ public final class TcpChannelInitializer extends ChannelInitializer<Channel> {
     private final int maxFrameBytes;
 
     public TcpChannelInitializer(Gateway gateway) {
-        this.stage = new ProtocolStage(gateway, Refusal.TCP_FRAME);
+        this.stage = new ProtocolStage(gateway, Transport.TCP, Refusal.TCP_FRAME);
         this.maxFrameBytes = gateway.config().maxFrameBytes();
     }
 
@@ -40,6 +40,7 @@ public final class TcpChannelInitializer extends ChannelInitializer<Channel> {
         stage.addTls(ch);
         stage.addFront(ch);
         ChannelPipeline p = ch.pipeline();
+        stage.addFlush(p);
         p.addLast(PipelineNames.TCP_DECODER, new TcpFrameDecoder(maxFrameBytes));
         p.addLast(PipelineNames.TCP_ENCODER, TcpFrameEncoder.INSTANCE);
         stage.addProtocol(p, Transport.TCP);

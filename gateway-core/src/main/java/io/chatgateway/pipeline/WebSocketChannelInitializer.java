@@ -63,7 +63,7 @@ public final class WebSocketChannelInitializer extends ChannelInitializer<Channe
         if (!http.getClass().isAnnotationPresent(ChannelHandler.Sharable.class)) {
             throw new IllegalArgumentException("http handler " + http.getClass().getName() + " must be @Sharable");
         }
-        this.stage = new ProtocolStage(gateway, Refusal.HTTP_503);
+        this.stage = new ProtocolStage(gateway, Transport.WEBSOCKET, Refusal.HTTP_503);
         this.http = http;
         List<String> origins = gateway.config().allowedOrigins() != null ? gateway.config().allowedOrigins()
                 : List.of(gateway.authenticator().isDevelopmentMode() ? OriginPolicy.ANY : OriginPolicy.SELF);
@@ -102,6 +102,7 @@ public final class WebSocketChannelInitializer extends ChannelInitializer<Channe
         stage.addFront(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, MAX_HEADER_BYTES));
+        stage.addFlush(p);
         p.addLast(PipelineNames.HTTP_AGGREGATOR, new HttpObjectAggregator(maxFrameBytes + HTTP_BODY_OVERHEAD));
         if (origin != null) {
             p.addLast(PipelineNames.ORIGIN, origin);

@@ -236,12 +236,15 @@ public final class LocalDelivery {
                 SharedFrame shared = frame.retain();
                 try {
                     e.getKey().execute(() -> {
+                        // This loop's own copy (see SharedFrame.copy), unless it has a single recipient.
+                        SharedFrame local = channels.size() > 1 ? shared.copy() : shared.retain();
+                        shared.release();
                         try {
                             for (int i = 0; i < channels.size(); i++) {
-                                write(channels.get(i), shared, gate, stamp);
+                                write(channels.get(i), local, gate, stamp);
                             }
                         } finally {
-                            shared.release();
+                            local.release();
                         }
                     });
                 } catch (RejectedExecutionException rejected) {
@@ -258,7 +261,10 @@ public final class LocalDelivery {
         return c.isAuthenticated() && c.channel().isActive();
     }
 
-    /** On the channel's event loop: writes a reference to the frame, unless the member's recovery gate holds it. */
+    /**
+     * On the channel's event loop: writes the frame (borrowed, see {@link SharedFrame#writeTo}), unless the member's
+     * recovery gate holds it; a failed write evicts the member.
+     */
     private void write(Channel ch, SharedFrame frame, String gate, Position stamp) {
         if (stamp != null) {
             Connection c = Connection.of(ch);
@@ -266,7 +272,7 @@ public final class LocalDelivery {
                 return;
             }
         }
-        send(ch, frame.retain());
+        frame.writeTo(ch).addListener(evictOnFailure);
     }
 
     /**
@@ -301,7 +307,8 @@ public final class LocalDelivery {
     }
 
     /**
-     * The one way this class writes to a connection: a {@code write} (its flush handler flushes it by the end of the
+     * How this class writes a frame it owns to a connection (a group member's borrowed frame goes through
+     * {@link #write}, with the same listener): a {@code write} (its flush handler flushes it by the end of the
      * loop's iteration) whose failure evicts the connection.
      */
     private void send(Channel ch, Object msg) {

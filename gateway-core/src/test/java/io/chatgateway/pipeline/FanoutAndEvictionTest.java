@@ -13,6 +13,7 @@ import io.chatgateway.session.Connection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -59,6 +60,20 @@ class FanoutAndEvictionTest {
     private static void join(EmbeddedPeer p, String room) {
         p.send("{\"type\":\"join\",\"room\":\"" + room + "\"}");
         p.expect("ack");
+    }
+
+    /** Joins every peer to {@code room} and reads the {@code joined} announcements that follow. */
+    private static void allJoin(String room, EmbeddedPeer... members) {
+        for (EmbeddedPeer p : members) {
+            join(p, room);
+        }
+        boolean more = true;
+        while (more) {
+            more = false;
+            for (EmbeddedPeer p : members) {
+                more |= p.poll() != null;
+            }
+        }
     }
 
     @AfterEach
@@ -189,15 +204,7 @@ class FanoutAndEvictionTest {
                 .slowConsumerGrace(Duration.ofHours(1)).build());
         EmbeddedPeer sender = login(g, "sender");
         EmbeddedPeer slow = login(g, "slow");
-        holdOutput(slow);
-        String body = "\"" + "x".repeat(900) + "\"";
-        for (int i = 0; i < 6 && slow.channel.isOpen(); i++) {
-            sender.send("{\"type\":\"send\",\"to\":\"slow\",\"body\":" + body + "}");
-            sender.poll();
-            slow.channel.runPendingTasks();
-        }
-        assertFalse(slow.channel.isOpen(), "closed without waiting an hour");
-        assertEquals(1, g.metrics().kicks(KickReason.SLOW_CONSUMER));
+        assertKickedAtOnceAtTheHardLimit(g, sender, slow, "{\"type\":\"send\",\"to\":\"slow\",\"body\":");
     }
 
     @Test
@@ -273,6 +280,60 @@ class FanoutAndEvictionTest {
             ack = publisher.poll();
         }
         assertEquals(1, ack.get("recipients").asInt());
+    }
+
+    /**
+     * Room messages take the short way in (FlushBatchHandler#writeShared) and do not come down the handlers between
+     * the tail and the flush handler; a direct message to one connection still does. An outbound handler placed
+     * after the protocol handler sees only the latter.
+     */
+    @Test
+    void aRoomMessageSkipsTheHandlersAboveTheFrontAndADirectMessageDoesNot() {
+        Gateway g = gateway(GatewayConfig.builder().build());
+        EmbeddedPeer publisher = login(g, "pub");
+        EmbeddedPeer member = login(g, "member");
+        allJoin("room", publisher, member);
+        List<Object> seen = new ArrayList<>();
+        member.channel.pipeline().addLast(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                seen.add(msg.getClass().getSimpleName());
+                ctx.write(msg, promise);
+            }
+        });
+        publisher.send("{\"type\":\"publish\",\"room\":\"room\",\"body\":1}");
+        publisher.expect("ack");
+        assertEquals(1, member.expect("message").get("body").asInt());
+        assertEquals(List.of(), seen, "the room message did not pass the tail's handlers");
+        publisher.send("{\"type\":\"send\",\"to\":\"member\",\"body\":2}");
+        publisher.expect("ack");
+        assertEquals(2, member.expect("message").get("body").asInt());
+        assertEquals(1, seen.size(), () -> "the direct message did: " + seen);
+    }
+
+    /** The hard limit holds for room messages on the short way in too: the member is kicked at once. */
+    @Test
+    void kicksARoomMemberAtOnceAtTheHardLimit() {
+        Gateway g = gateway(GatewayConfig.builder().outboundBufferBytes(1024)
+                .slowConsumerGrace(Duration.ofHours(1)).build());
+        EmbeddedPeer publisher = login(g, "pub");
+        EmbeddedPeer slow = login(g, "slow");
+        allJoin("room", publisher, slow);
+        assertKickedAtOnceAtTheHardLimit(g, publisher, slow, "{\"type\":\"publish\",\"room\":\"room\",\"body\":");
+    }
+
+    /** Holds {@code slow}'s output and sends it 900-byte bodies until the hard limit kicks it, within six. */
+    private static void assertKickedAtOnceAtTheHardLimit(Gateway g, EmbeddedPeer sender, EmbeddedPeer slow,
+                                                         String framePrefix) {
+        holdOutput(slow);
+        String body = "\"" + "x".repeat(900) + "\"";
+        for (int i = 0; i < 6 && slow.channel.isOpen(); i++) {
+            sender.send(framePrefix + body + "}");
+            sender.poll();
+            slow.channel.runPendingTasks();
+        }
+        assertFalse(slow.channel.isOpen(), "closed without waiting an hour");
+        assertEquals(1, g.metrics().kicks(KickReason.SLOW_CONSUMER));
     }
 
     /** A WebSocket connection through the real pipeline, upgraded with the token in the URL, joined to a room. */

@@ -3,6 +3,7 @@ package io.chatgateway.pipeline;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -46,6 +47,20 @@ class SharedFrameTest {
             }
             header.release();
         }
+    }
+
+    @Test
+    void aCopyHasThePayloadsBytesInABufferOfItsOwn() {
+        SharedFrame shared = frame("{\"type\":\"message\"}");
+        SharedFrame copy = shared.copy();
+        assertEquals(shared.payload().toString(StandardCharsets.UTF_8), copy.payload().toString(StandardCharsets.UTF_8));
+        ByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
+        assertFalse(WebSocketFrameCodecTest.sameMemory(shared.webSocketFrame(alloc), copy.webSocketFrame(alloc)),
+                "framed in memory of its own");
+        assertTrue(ByteBufUtil.equals(shared.webSocketFrame(alloc), copy.webSocketFrame(alloc)), "the same bytes");
+        shared.release();
+        assertEquals(1, copy.refCnt(), "released apart from the original");
+        copy.release();
     }
 
     @Test

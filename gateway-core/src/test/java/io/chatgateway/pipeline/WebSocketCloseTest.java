@@ -15,11 +15,13 @@ import io.chatgateway.session.ConnectionListener;
 import io.chatgateway.session.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -222,6 +225,51 @@ class WebSocketCloseTest {
         } finally {
             protocolLog.detachAppender(logged);
         }
+    }
+
+    // ---- the short way in for shared frames
+
+    /**
+     * A room's fan-out enters a connection below Netty's WebSocket protocol handler (FlushBatchHandler#writeShared),
+     * so it must refuse a frame after the close frame as that handler does: here the close frame is written and
+     * waits for the end of the iteration when a room message comes, and the message fails instead of following it.
+     */
+    @Test
+    void aSharedFrameAfterTheCloseFrameFailsAndIsNotSent() {
+        EmbeddedChannel ch = loggedIn("alice");
+        ch.write(new CloseWebSocketFrame(1000, "bye"));
+        SharedFrame shared = SharedFrame.of(Unpooled.copiedBuffer("{\"type\":\"message\"}", StandardCharsets.UTF_8));
+        ChannelFuture shortWay = shared.writeTo(ch);
+        ChannelFuture longWay = ch.write(shared.retain());
+        shared.release();
+        assertEquals(0, shared.refCnt(), "neither write holds the frame");
+        assertTrue(shortWay.cause() instanceof ClosedChannelException, String.valueOf(shortWay.cause()));
+        assertTrue(longWay.cause() instanceof ClosedChannelException, String.valueOf(longWay.cause()));
+        ch.runPendingTasks();
+        List<ServerFrame> frames = frames(ch);
+        assertEquals(1, frames.size(), () -> "only the close frame: " + frames);
+        assertEquals(CLOSE, frames.get(0).opcode);
+    }
+
+    /** Before any close frame the short way writes the same bytes as the long way, as one unmasked text frame. */
+    @Test
+    void aSharedFrameTakesTheShortWayWithTheSameBytes() {
+        EmbeddedChannel ch = loggedIn("alice");
+        String json = "{\"type\":\"message\",\"n\":1}";
+        SharedFrame shared = SharedFrame.of(Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
+        ChannelFuture shortWay = shared.writeTo(ch);
+        ChannelFuture longWay = ch.write(shared.retain());
+        shared.release();
+        ch.runPendingTasks();
+        assertTrue(shortWay.isSuccess(), String.valueOf(shortWay.cause()));
+        assertTrue(longWay.isSuccess(), String.valueOf(longWay.cause()));
+        List<ServerFrame> frames = frames(ch);
+        assertEquals(2, frames.size(), () -> "both writes: " + frames);
+        for (ServerFrame f : frames) {
+            assertEquals(TEXT, f.opcode);
+            assertEquals(json, new String(f.payload, StandardCharsets.UTF_8));
+        }
+        assertEquals(0, shared.refCnt(), "released once both are written");
     }
 
     // ---- helpers
