@@ -253,12 +253,7 @@ class FanoutAndEvictionTest {
         EmbeddedPeer publisher = login(g, "pub");
         EmbeddedPeer healthy = login(g, "ok");
         EmbeddedPeer slow = login(g, "slow");
-        for (EmbeddedPeer p : List.of(publisher, healthy, slow)) {
-            join(p, "room");
-        }
-        while (publisher.poll() != null || healthy.poll() != null || slow.poll() != null) {
-            // the joined announcements
-        }
+        allJoin("room", publisher, healthy, slow);
         slow.channel.freezeTime();
         holdOutput(slow);
         String body = "\"" + "x".repeat(600) + "\"";
