@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * bin/gateway, run with a stand-in {@code java} that prints what it was given: the measured defaults, then
  * JAVA_OPTS, then {@code -jar} and the gateway's own arguments untouched; JVM_OPTS replaces the defaults; the jar is
- * found beside the script or through GATEWAY_JAR, and a missing one is named.
+ * found beside the script or through GATEWAY_JAR, and a missing one is named; the JVM running the tests accepts the
+ * defaults and applies them.
  */
 @Timeout(60)
 class LauncherTest {
@@ -70,6 +71,25 @@ class LauncherTest {
                 "JAVA_OPTS after the defaults, so that they win: " + args);
         assertEquals(List.of(jar.toString(), "--http-port", "8081", "--help"), args.subList(jarAt + 1, args.size()));
         assertEquals("exit:0", out.get(out.size() - 1));
+    }
+
+    @Test
+    void theRealJvmAcceptsTheDefaultsAndAppliesTheHeapSizingOnes() throws Exception {
+        List<String> out = run(Map.of("GATEWAY_JAR", jar.toString()));
+        List<String> args = out.stream().filter(l -> l.startsWith("arg:")).map(l -> l.substring(4)).toList();
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(args.subList(0, args.indexOf("-jar")));
+        cmd.addAll(List.of("-XX:+PrintFlagsFinal", "-version"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String flags = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), () -> cmd + "\n" + flags);
+        // An experimental flag without its unlock, or a misspelt one, stops the JVM above; these say each one took.
+        for (String[] flag : new String[][] {{"G1ExpandByPercentOfAvailable", "0"}, {"G1HeapRegionSize", "1048576"},
+                {"MinHeapFreeRatio", "30"}, {"MaxHeapFreeRatio", "50"}, {"UseG1GC", "true"}}) {
+            assertTrue(flags.lines().anyMatch(l -> l.matches("\\s*\\S+\\s+" + flag[0] + "\\s+=\\s+" + flag[1] + "\\s.*")),
+                    () -> flag[0] + " = " + flag[1] + " expected in\n" + flags);
+        }
     }
 
     @Test
