@@ -56,12 +56,17 @@ class LauncherTest {
         return lines;
     }
 
+    /** What the stand-in java was given, in order. */
+    private static List<String> argsGiven(List<String> out) {
+        return out.stream().filter(l -> l.startsWith("arg:")).map(l -> l.substring(4)).toList();
+    }
+
     @Test
     void startsTheJarWithTheMeasuredDefaultsThenJavaOptsThenTheGatewaysArguments() throws Exception {
         List<String> out = run(Map.of("GATEWAY_JAR", jar.toString(), "JAVA_OPTS", "-Xmx8g -Dx=1"),
                 "--http-port", "8081", "--help");
         assertEquals("MALLOC_ARENA_MAX=2", out.get(0));
-        List<String> args = out.stream().filter(l -> l.startsWith("arg:")).map(l -> l.substring(4)).toList();
+        List<String> args = argsGiven(out);
         assertEquals("-XX:+UseG1GC", args.get(0), out::toString);
         int xmx = args.indexOf("-Xmx8g");
         int jarAt = args.indexOf("-jar");
@@ -76,7 +81,7 @@ class LauncherTest {
     @Test
     void theRealJvmAcceptsTheDefaultsAndAppliesTheHeapSizingOnes() throws Exception {
         List<String> out = run(Map.of("GATEWAY_JAR", jar.toString()));
-        List<String> args = out.stream().filter(l -> l.startsWith("arg:")).map(l -> l.substring(4)).toList();
+        List<String> args = argsGiven(out);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(args.subList(0, args.indexOf("-jar")));
         cmd.addAll(List.of("-XX:+PrintFlagsFinal", "-version"));
