@@ -16,7 +16,13 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +48,7 @@ import java.nio.charset.StandardCharsets;
  *     1007 for invalid UTF-8 in a text message or close reason, 1009 for a frame or message above
  *     {@code max-frame-bytes}.
  * <li>A connection that ends in the middle of a fragmented message is an ordinary disconnect, not an error.
+ * <li>Once the handshake is done, the connection no longer keeps a handshaker of its own (see {@link #CLOSER}).
  * </ul>
  *
  * <p>Every close frame of a connection goes through {@code wsProtocol}, which sends the first and refuses any after
@@ -55,6 +62,19 @@ final class WebSocketFrameCodec extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(WebSocketFrameCodec.class);
     /** A close frame is a control frame: at most 125 bytes of payload, two of them the status code. */
     private static final int MAX_CLOSE_REASON_BYTES = 123;
+
+    /**
+     * Where {@code WebSocketServerProtocolHandler} keeps each connection's handshaker (Netty's own key, got by its
+     * name), and what the gateway leaves there after the handshake. Past the handshake Netty uses that handshaker for
+     * one thing only, echoing a client's close frame, and its {@code close} uses none of the handshaker's state; but
+     * each one holds the URL it answered ("ws://host:port/path"), a string per connection: about 100 bytes of heap
+     * per idle connection for the pair. One handshaker for every connection echoes the same close frames.
+     * {@code WebSocketCloseTest} checks both the echo and that no connection keeps its own.
+     */
+    static final AttributeKey<WebSocketServerHandshaker> HANDSHAKER =
+            AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER");
+    static final WebSocketServerHandshaker CLOSER =
+            new WebSocketServerHandshaker13("/", null, WebSocketDecoderConfig.newBuilder().build());
 
     private static final ClientFrame BINARY_FRAME =
             ClientFrame.invalid(ErrorCode.UNSUPPORTED, "binary frames are not supported; send JSON in text frames", null);
@@ -75,6 +95,17 @@ final class WebSocketFrameCodec extends ChannelDuplexHandler {
         } else {
             ctx.fireChannelRead(msg);
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            Attribute<WebSocketServerHandshaker> handshaker = ctx.channel().attr(HANDSHAKER);
+            if (handshaker.get() != null) {
+                handshaker.set(CLOSER);
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -18,7 +18,8 @@ public final class ClientAddress {
 
     /** The client's address: the proxied one when set, else {@link Channel#remoteAddress()}. */
     public static SocketAddress of(Channel channel) {
-        SocketAddress a = channel.attr(KEY).get();
+        // hasAttr first: attr() would add an empty attribute to every connection that never had a PROXY header
+        SocketAddress a = channel.hasAttr(KEY) ? channel.attr(KEY).get() : null;
         return a != null ? a : channel.remoteAddress();
     }
 
@@ -29,6 +30,6 @@ public final class ClientAddress {
 
     /** {@code true} when the address came from a PROXY header rather than the socket. */
     public static boolean isProxied(Channel channel) {
-        return channel.attr(KEY).get() != null;
+        return channel.hasAttr(KEY) && channel.attr(KEY).get() != null;
     }
 }

@@ -22,6 +22,8 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -170,6 +173,26 @@ class WebSocketCloseTest {
         ch.writeInbound(frame(FIN | CLOSE, new byte[0]));
         ServerFrame closeFrame = onlyClose(ch);
         assertEquals(0, closeFrame.payload.length);
+    }
+
+    @Test
+    void keepsNoHandshakerPerConnectionOnceUpgraded() {
+        EmbeddedChannel alice = loggedIn("alice");
+        EmbeddedChannel bob = loggedIn("bob");
+        // Netty's own attribute, by its name: were Netty to rename it, the swap would leave the real one in place.
+        AttributeKey<WebSocketServerHandshaker> netty = AttributeKey.valueOf(WebSocketServerHandshaker.class,
+                "HANDSHAKER");
+        assertSame(WebSocketFrameCodec.CLOSER, alice.attr(netty).get());
+        assertSame(WebSocketFrameCodec.CLOSER, bob.attr(netty).get());
+        // and the shared one still echoes each client's own close
+        alice.writeInbound(close(1000, ascii("alice")));
+        bob.writeInbound(close(4001, ascii("bob")));
+        ServerFrame toAlice = onlyClose(alice);
+        ServerFrame toBob = onlyClose(bob);
+        assertEquals(1000, toAlice.closeCode());
+        assertEquals("alice", toAlice.closeReason());
+        assertEquals(4001, toBob.closeCode());
+        assertEquals("bob", toBob.closeReason());
     }
 
     // ---- closes the gateway starts keep their codes

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chatgateway.server.config.Setting;
 import io.chatgateway.server.testing.TestServer;
 import io.chatgateway.server.testing.WsClient;
+import io.chatgateway.session.Connection;
+import io.chatgateway.session.ConnectionRegistry;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,6 +16,9 @@ import java.time.Duration;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class WebSocketTransportTest {
     private static TestServer gateway;
@@ -38,6 +45,22 @@ class WebSocketTransportTest {
     void sendsWelcomeRightAfterUpgradeWhenTokenIsInAuthorizationHeader() {
         WsClient c = gateway.ws(null, Map.of("Authorization", "Bearer header-user"));
         assertEquals("header-user", c.expect("welcome").get("user").asText());
+    }
+
+    @Test
+    void readsEveryConnectionWithOneSharedReceiveBufferAllocator() {
+        WsClient a = gateway.wsWithToken("recv-a");
+        WsClient b = gateway.wsWithToken("recv-b");
+        a.expect("welcome");
+        b.expect("welcome");
+        ConnectionRegistry registry = gateway.server().gateway().connections();
+        Connection ca = registry.connectionsOf("recv-a").get(0);
+        Connection cb = registry.connectionsOf("recv-b").get(0);
+        RecvByteBufAllocator allocator = ca.channel().config().getRecvByteBufAllocator();
+        assertTrue(allocator instanceof AdaptiveRecvByteBufAllocator, allocator::toString);
+        assertSame(allocator, cb.channel().config().getRecvByteBufAllocator());
+        // each channel still sizes its own reads: the guesses are in the channel's handle, not the allocator
+        assertNotSame(ca.channel().unsafe().recvBufAllocHandle(), cb.channel().unsafe().recvBufAllocHandle());
     }
 
     @Test
