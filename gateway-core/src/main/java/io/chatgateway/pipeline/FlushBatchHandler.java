@@ -59,6 +59,24 @@ final class FlushBatchHandler extends ChannelDuplexHandler {
     /** As Netty's {@code FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES}. */
     static final int EXPLICIT_FLUSH_AFTER = 256;
     private static final AttributeKey<FlushBatchHandler> KEY = AttributeKey.valueOf(FlushBatchHandler.class, "front");
+    /**
+     * The failure of every shared frame refused after the close frame: one instance without a stack trace, as
+     * Netty's own refusals, since a busy room refuses one per message until the connection is closed, and filling
+     * in a stack for each cost more than the write it stands for. It says where it comes from in its message.
+     */
+    static final ClosedChannelException CLOSE_SENT = new ClosedChannelException() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getMessage() {
+            return "the WebSocket close frame has been sent (FlushBatchHandler.writeShared)";
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    };
 
     /** What a shared frame needs on its short way in: the transport's framing, the counters, the outbound bound. */
     static final class Front {
@@ -122,7 +140,7 @@ final class FlushBatchHandler extends ChannelDuplexHandler {
     ChannelFuture writeShared(SharedFrame frame) {
         ChannelPromise promise = ctx.newPromise();
         if (closeSent) {
-            return promise.setFailure(new ClosedChannelException());
+            return promise.setFailure(CLOSE_SENT);
         }
         Channel ch = ctx.channel();
         if (connection == null) {

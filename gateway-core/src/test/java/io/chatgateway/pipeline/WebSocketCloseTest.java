@@ -268,6 +268,7 @@ class WebSocketCloseTest {
         assertEquals(0, shared.refCnt(), "neither write holds the frame");
         assertTrue(shortWay.cause() instanceof ClosedChannelException, String.valueOf(shortWay.cause()));
         assertTrue(longWay.cause() instanceof ClosedChannelException, String.valueOf(longWay.cause()));
+        assertEquals(0, shortWay.cause().getStackTrace().length, "a refusal fills in no stack trace");
         ch.runPendingTasks();
         List<ServerFrame> frames = frames(ch);
         assertEquals(1, frames.size(), () -> "only the close frame: " + frames);
