@@ -41,6 +41,16 @@ final class Op {
         return new Op("REG", utf8(user), utf8(connection), utf8(Integer.toString(maxSessions)), false);
     }
 
+    /**
+     * A connection registered again by a node back from an outage: the session limit applies as to a login, but a
+     * connection Redis no longer has ranks as older than every one registered while the node was away (see REG in
+     * ops.lua). {@code maxSessions} 0: no limit, a plain registration.
+     */
+    static Op reregister(String user, String connection, int maxSessions) {
+        return new Op("REG", utf8(user), utf8(connection), utf8(Integer.toString(-Math.max(0, maxSessions))),
+                false);
+    }
+
     static Op unregister(String user, String connection) {
         return new Op("UNREG", utf8(user), utf8(connection), EMPTY, true);
     }

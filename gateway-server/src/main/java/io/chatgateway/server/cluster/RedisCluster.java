@@ -3,10 +3,13 @@ package io.chatgateway.server.cluster;
 import io.chatgateway.Gateway;
 import io.chatgateway.GatewayConfig;
 import io.chatgateway.GatewayStatistics;
+import io.chatgateway.protocol.KickReason;
 import io.chatgateway.room.Room;
 import io.chatgateway.routing.UnavailableException;
 import io.chatgateway.server.config.ServerConfig;
 import io.chatgateway.session.Connection;
+import io.chatgateway.session.ConnectionRegistry;
+import io.chatgateway.session.SessionMode;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -98,6 +101,8 @@ public final class RedisCluster {
     // Control-loop state.
     private boolean connecting;
     private boolean resyncing;
+    /** Sessions of this node the last resync found displaced by logins elsewhere (kicks it did not hear). */
+    private final AtomicInteger replacedOnResync = new AtomicInteger();
     private boolean ticking;
     private boolean everAvailable;
     private int downEpoch;
@@ -581,6 +586,10 @@ public final class RedisCluster {
             done = done.thenCompose(v -> broker.reset(commonArgs, resetMode))
                     .thenCompose(v -> runTick())
                     .thenCompose(v -> registerAll(announce));
+        } else if (recovering && sessionLimit() > 0) {
+            // The keys are intact, but a login elsewhere while this node was away may have kicked one of its
+            // sessions through pub/sub, which keeps nothing: ask again, as that login did.
+            done = done.thenCompose(v -> reregisterAll());
         }
         done.whenComplete((v, error) -> control.execute(() -> {
             resyncing = false;
@@ -605,8 +614,10 @@ public final class RedisCluster {
             lastProblem = null;
             if (recovering) {
                 status.reconnected();
-                log.info("Broker available again: node {} resubscribed{}, {} deferred clean-ups applied", nodeId,
-                        full ? " and registered its users and rooms again" : "", applied);
+                log.info("Broker available again: node {} resubscribed{}, {} deferred clean-ups applied{}", nodeId,
+                        full ? " and registered its users and rooms again" : "", applied,
+                        replacedOnResync.get() == 0 ? ""
+                                : ", " + replacedOnResync.get() + " sessions replaced by logins elsewhere meanwhile");
             } else if (!everAvailable) {
                 log.info("Joined the cluster as node {} ({} live nodes)", nodeId, status.liveNodes());
             }
@@ -633,15 +644,9 @@ public final class RedisCluster {
         return CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]));
     }
 
+    /** Registers every connection again, with the session limit (see {@link #reregisterAll}), and its rooms. */
     private CompletableFuture<Void> registerAll(boolean announce) {
-        List<CompletableFuture<Object>> all = new ArrayList<>();
-        for (Connection conn : gateway.connections().snapshot()) {
-            if (conn.isAuthenticated() && conn.user() != null) {
-                Op op = Op.register(conn.user(), conn.id(), 0);
-                batcher.submit(op);
-                all.add(op.result);
-            }
-        }
+        List<CompletableFuture<?>> all = new ArrayList<>(reregister());
         for (Room room : gateway.rooms().rooms()) {
             for (Channel ch : room.members()) {
                 Connection conn = Connection.of(ch);
@@ -653,6 +658,47 @@ public final class RedisCluster {
             }
         }
         return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+    }
+
+    private CompletableFuture<Void> reregisterAll() {
+        return CompletableFuture.allOf(reregister().toArray(new CompletableFuture<?>[0]));
+    }
+
+    /**
+     * Registers each authenticated connection of this node again ({@link Op#reregister}): Redis applies the session
+     * limit as it did for the logins made while this node was away, whose kicks for this node's sessions pub/sub did
+     * not keep, and the sessions of this node beyond it are kicked here with {@code replaced}.
+     */
+    private List<CompletableFuture<Object>> reregister() {
+        replacedOnResync.set(0);
+        int limit = sessionLimit();
+        ConnectionRegistry registry = gateway.connections();
+        List<CompletableFuture<Object>> all = new ArrayList<>();
+        for (Connection conn : registry.snapshot()) {
+            if (conn.isAuthenticated() && conn.user() != null) {
+                Op op = Op.reregister(conn.user(), conn.id(), limit);
+                batcher.submit(op);
+                all.add(op.result.thenApply(displaced -> {
+                    for (Object id : (List<?>) displaced) {
+                        Connection c = registry.byId(string(id));
+                        if (c != null) {
+                            log.debug("{} replaced by a login elsewhere while this node was away from Redis",
+                                    c.logPrefix());
+                            replacedOnResync.incrementAndGet();
+                            c.kick(KickReason.REPLACED);
+                        }
+                    }
+                    return displaced;
+                }));
+            }
+        }
+        return all;
+    }
+
+    /** The cluster-wide session limit of a user, as logins apply it; 0 for none. */
+    private int sessionLimit() {
+        GatewayConfig c = engineConfig;
+        return c.sessionMode() == SessionMode.SINGLE ? 1 : c.maxSessionsPerUser();
     }
 
     private void drainDeferred() {

@@ -8,7 +8,14 @@ local EXPIRED = NOW > tonumber(ARGV[5])
 
 -- REG user conn max: registers a connection (and keeps the user's inbox for as long as it is online, see tick.lua); max > 0 applies the session limit across the cluster, kicking the
 -- oldest connections with 'replaced' (remote ones through their node's inbox; local ones are returned).
+-- max < 0 is a node back from an outage registering its connection again: the limit is -max, and a connection
+-- Redis no longer has ranks before every one registered meanwhile (seq 0), so that a login elsewhere while the
+-- node was away keeps its session and this one is displaced, as the kick the node could not hear said.
 local function reg(user, conn, max)
+  local rejoin = max < 0
+  if rejoin then
+    max = -max
+  end
   local ukey = nkey(SELF, 'users')
   local list = entries(redis.call('HGET', ukey, user))
   local found = false
@@ -18,8 +25,11 @@ local function reg(user, conn, max)
     end
   end
   if not found then
-    local seq = redis.call('INCR', P .. ':seq')
-    touch(P .. ':seq')
+    local seq = 0
+    if not rejoin then
+      seq = redis.call('INCR', P .. ':seq')
+      touch(P .. ':seq')
+    end
     list[#list + 1] = conn .. '/' .. seq
     redis.call('HSET', ukey, user, table.concat(list, ','))
     touch(ukey)
@@ -52,7 +62,7 @@ local function reg(user, conn, max)
   local remote = {}
   for k = 1, #all - max do
     local n, id = all[k][1], all[k][2]
-    if id ~= conn then
+    if id ~= conn or rejoin then -- a login never displaces itself; a connection registered again may
       if n == SELF then
         kicks[#kicks + 1] = id
       elseif remote[n] then

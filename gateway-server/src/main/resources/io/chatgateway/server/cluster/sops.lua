@@ -53,7 +53,13 @@ local function forget_if_empty(k)
   end
 end
 
+-- max < 0: a node back from an outage registers its connection again (see REG in ops.lua): limit -max, and a
+-- connection the user's key no longer has ranks before every one registered meanwhile (seq 0).
 local function reg(user, conn, max)
+  local rejoin = max < 0
+  if rejoin then
+    max = -max
+  end
   local k = ukey(user)
   local list = entries(redis.call('HGET', k, SELF))
   local found = false
@@ -63,7 +69,7 @@ local function reg(user, conn, max)
     end
   end
   if not found then
-    list[#list + 1] = conn .. '/' .. redis.call('HINCRBY', k, '#seq', 1)
+    list[#list + 1] = conn .. '/' .. (rejoin and 0 or redis.call('HINCRBY', k, '#seq', 1))
     redis.call('HSET', k, SELF, table.concat(list, ','))
   end
   if INBOX_SIZE > 0 then
@@ -91,7 +97,7 @@ local function reg(user, conn, max)
   local remote = {}
   for j = 1, #all - max do
     local n, id = all[j][1], all[j][2]
-    if id ~= conn then
+    if id ~= conn or rejoin then -- a login never displaces itself; a connection registered again may
       if n == SELF then
         kicks[#kicks + 1] = id
       else
