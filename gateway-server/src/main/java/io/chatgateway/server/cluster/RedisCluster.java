@@ -572,6 +572,7 @@ public final class RedisCluster {
 
     private void resync(int epoch, boolean recovering, boolean full,
                         boolean cleanUpsFirst, boolean announce, String resetMode, String runId) {
+        replacedOnResync.set(0);
         if (full) {
             synchronized (lock) {
                 deferredOverflow = false;
@@ -644,7 +645,7 @@ public final class RedisCluster {
         return CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]));
     }
 
-    /** Registers every connection again, with the session limit (see {@link #reregisterAll}), and its rooms. */
+    /** Registers every connection again, with the session limit (see {@link #reregister}), and its rooms. */
     private CompletableFuture<Void> registerAll(boolean announce) {
         List<CompletableFuture<?>> all = new ArrayList<>(reregister());
         for (Room room : gateway.rooms().rooms()) {
@@ -670,7 +671,6 @@ public final class RedisCluster {
      * not keep, and the sessions of this node beyond it are kicked here with {@code replaced}.
      */
     private List<CompletableFuture<Object>> reregister() {
-        replacedOnResync.set(0);
         int limit = sessionLimit();
         ConnectionRegistry registry = gateway.connections();
         List<CompletableFuture<Object>> all = new ArrayList<>();
