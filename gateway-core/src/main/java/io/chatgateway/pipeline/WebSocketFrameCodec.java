@@ -71,7 +71,7 @@ final class WebSocketFrameCodec extends ChannelDuplexHandler {
      * per idle connection for the pair. One handshaker for every connection echoes the same close frames.
      * {@code WebSocketCloseTest} checks both the echo and that no connection keeps its own.
      */
-    static final AttributeKey<WebSocketServerHandshaker> HANDSHAKER =
+    private static final AttributeKey<WebSocketServerHandshaker> HANDSHAKER =
             AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER");
     static final WebSocketServerHandshaker CLOSER =
             new WebSocketServerHandshaker13("/", null, WebSocketDecoderConfig.newBuilder().build());

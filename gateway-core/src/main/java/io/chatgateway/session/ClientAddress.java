@@ -18,8 +18,7 @@ public final class ClientAddress {
 
     /** The client's address: the proxied one when set, else {@link Channel#remoteAddress()}. */
     public static SocketAddress of(Channel channel) {
-        // hasAttr first: attr() would add an empty attribute to every connection that never had a PROXY header
-        SocketAddress a = channel.hasAttr(KEY) ? channel.attr(KEY).get() : null;
+        SocketAddress a = proxied(channel);
         return a != null ? a : channel.remoteAddress();
     }
 
@@ -30,6 +29,12 @@ public final class ClientAddress {
 
     /** {@code true} when the address came from a PROXY header rather than the socket. */
     public static boolean isProxied(Channel channel) {
-        return channel.hasAttr(KEY) && channel.attr(KEY).get() != null;
+        return proxied(channel) != null;
+    }
+
+    /** The address a PROXY header named, or {@code null}. */
+    private static SocketAddress proxied(Channel channel) {
+        // hasAttr first: attr() would add an empty attribute to every connection that never had a PROXY header
+        return channel.hasAttr(KEY) ? channel.attr(KEY).get() : null;
     }
 }

@@ -83,7 +83,7 @@ final class ClusterRouter implements Router {
         this.delivery = delivery;
         this.nodeId = config.nodeId();
         this.single = config.sessionMode() == SessionMode.SINGLE;
-        this.maxSessions = single ? 1 : config.maxSessionsPerUser();
+        this.maxSessions = sessionLimit(config);
         this.roomHistory = config.isHistoryEnabled();
         this.inboxes = config.isInboxEnabled();
         this.history = new RedisHistory(cluster, Math.max(config.maxFrameBytes(), config.outboundBufferBytes() / 2));
@@ -95,6 +95,29 @@ final class ClusterRouter implements Router {
     }
 
     // ---- connections
+
+    /** The cluster-wide session limit of a user, as REG applies it: 1 in single-session mode; 0 for none. */
+    static int sessionLimit(GatewayConfig config) {
+        return config.sessionMode() == SessionMode.SINGLE ? 1 : config.maxSessionsPerUser();
+    }
+
+    /**
+     * Kicks with {@code replaced} the connections of this node that a REG displaced ({@code displaced}: its reply,
+     * connection ids), except {@code keep}.
+     *
+     * @return how many were kicked
+     */
+    static int kickDisplaced(ConnectionRegistry registry, Object displaced, Connection keep) {
+        int kicked = 0;
+        for (Object id : (List<?>) displaced) {
+            Connection c = registry.byId(RedisCluster.string(id));
+            if (c != null && c != keep) {
+                c.kick(KickReason.REPLACED);
+                kicked++;
+            }
+        }
+        return kicked;
+    }
 
     @Override
     public CompletionStage<Login> register(Connection connection, String user, Position inboxSince) {
@@ -119,12 +142,7 @@ final class ClusterRouter implements Router {
                 : CompletableFuture.completedFuture(null);
         return registered.thenCombine(read, (displaced, inbox) -> {
             // The oldest of the user's connections beyond the session limit, when they are on this node.
-            for (Object id : (List<?>) displaced) {
-                Connection c = registry.byId(RedisCluster.string(id));
-                if (c != null && c != connection) {
-                    c.kick(KickReason.REPLACED);
-                }
-            }
+            kickDisplaced(registry, displaced, connection);
             if (inbox == null) {
                 return Login.PLAIN;
             }

@@ -3,13 +3,11 @@ package io.chatgateway.server.cluster;
 import io.chatgateway.Gateway;
 import io.chatgateway.GatewayConfig;
 import io.chatgateway.GatewayStatistics;
-import io.chatgateway.protocol.KickReason;
 import io.chatgateway.room.Room;
 import io.chatgateway.routing.UnavailableException;
 import io.chatgateway.server.config.ServerConfig;
 import io.chatgateway.session.Connection;
 import io.chatgateway.session.ConnectionRegistry;
-import io.chatgateway.session.SessionMode;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -587,7 +585,7 @@ public final class RedisCluster {
             done = done.thenCompose(v -> broker.reset(commonArgs, resetMode))
                     .thenCompose(v -> runTick())
                     .thenCompose(v -> registerAll(announce));
-        } else if (recovering && sessionLimit() > 0) {
+        } else if (recovering && ClusterRouter.sessionLimit(engineConfig) > 0) {
             // The keys are intact, but a login elsewhere while this node was away may have kicked one of its
             // sessions through pub/sub, which keeps nothing: ask again, as that login did.
             done = done.thenCompose(v -> reregisterAll());
@@ -671,7 +669,7 @@ public final class RedisCluster {
      * not keep, and the sessions of this node beyond it are kicked here with {@code replaced}.
      */
     private List<CompletableFuture<Object>> reregister() {
-        int limit = sessionLimit();
+        int limit = ClusterRouter.sessionLimit(engineConfig);
         ConnectionRegistry registry = gateway.connections();
         List<CompletableFuture<Object>> all = new ArrayList<>();
         for (Connection conn : registry.snapshot()) {
@@ -679,26 +677,12 @@ public final class RedisCluster {
                 Op op = Op.reregister(conn.user(), conn.id(), limit);
                 batcher.submit(op);
                 all.add(op.result.thenApply(displaced -> {
-                    for (Object id : (List<?>) displaced) {
-                        Connection c = registry.byId(string(id));
-                        if (c != null) {
-                            log.debug("{} replaced by a login elsewhere while this node was away from Redis",
-                                    c.logPrefix());
-                            replacedOnResync.incrementAndGet();
-                            c.kick(KickReason.REPLACED);
-                        }
-                    }
+                    replacedOnResync.addAndGet(ClusterRouter.kickDisplaced(registry, displaced, null));
                     return displaced;
                 }));
             }
         }
         return all;
-    }
-
-    /** The cluster-wide session limit of a user, as logins apply it; 0 for none. */
-    private int sessionLimit() {
-        GatewayConfig c = engineConfig;
-        return c.sessionMode() == SessionMode.SINGLE ? 1 : c.maxSessionsPerUser();
     }
 
     private void drainDeferred() {
