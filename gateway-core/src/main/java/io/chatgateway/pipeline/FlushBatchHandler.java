@@ -6,7 +6,6 @@ import io.chatgateway.session.Connection;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -104,6 +103,8 @@ final class FlushBatchHandler extends ChannelDuplexHandler {
     private boolean closeSent;
     /** The channel's connection, looked up on the first shared frame (registered before any can come). */
     private Connection connection;
+    /** The promise of every shared frame written here, made on the first. */
+    private SharedWritePromise sharedPromise;
 
     FlushBatchHandler(LoopFlusher.Flushers flushers) {
         this(flushers, null);
@@ -133,23 +134,35 @@ final class FlushBatchHandler extends ChannelDuplexHandler {
 
     /**
      * Writes a frame shared by many connections from here (see the class comment); on the channel's event loop.
-     * Borrows {@code frame}: the caller keeps its reference, and the write holds its own duplicate.
-     *
-     * @return the write's future, failed when the connection has sent its WebSocket close frame
+     * Borrows {@code frame}: the caller keeps its reference, and the write holds its own duplicate. A failure of the
+     * write, now or once it reaches the socket, goes to {@code onFailure}; a success is not reported. Every such
+     * write of this channel carries one {@link SharedWritePromise}, made on the first, instead of a promise each.
+     * A frame refused after the WebSocket close frame fails at once, with {@link #CLOSE_SENT}.
      */
-    ChannelFuture writeShared(SharedFrame frame) {
-        ChannelPromise promise = ctx.newPromise();
-        if (closeSent) {
-            return promise.setFailure(CLOSE_SENT);
-        }
+    void writeShared(SharedFrame frame, WriteFailure onFailure) {
         Channel ch = ctx.channel();
+        if (closeSent) {
+            onFailure.failed(ch, CLOSE_SENT);
+            return;
+        }
         if (connection == null) {
             connection = Connection.of(ch);
         }
         MeteringHandler.countOut(front.metrics, connection, frame.payloadBytes());
-        write(ctx, frame.framed(front.webSocket, ctx).retainedDuplicate(), promise);
+        write(ctx, frame.framed(front.webSocket, ctx).retainedDuplicate(), promiseFor(onFailure));
         SlowConsumerHandler.kickIfOverHardLimit(front.slowConsumer, ch);
-        return promise;
+    }
+
+    /** The channel's shared promise, or a promise of the write's own for a second, different failure handler. */
+    private ChannelPromise promiseFor(WriteFailure onFailure) {
+        SharedWritePromise shared = sharedPromise;
+        if (shared == null) {
+            shared = sharedPromise = new SharedWritePromise(ctx.channel(), onFailure);
+        }
+        if (shared.reportsTo(onFailure)) {
+            return shared;
+        }
+        return ctx.newPromise().addListener(onFailure);
     }
 
     @Override

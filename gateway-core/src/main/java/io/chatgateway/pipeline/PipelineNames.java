@@ -37,7 +37,9 @@ package io.chatgateway.pipeline;
  * {@link FlushBatchHandler} does for it what the handlers above would (counting, framing, the slow-consumer hard
  * limit, no frame after the WebSocket close frame). On WebSocket the flush handler therefore sits above the frame
  * encoder, where every close frame passes it as an object. A handler added above {@link #FLUSH} sees replies and
- * direct messages, but not room messages.
+ * direct messages, but not room messages. A handler added below it sees room messages with the channel's one
+ * promise for all of them ({@link SharedWritePromise}): it must not add a listener to a write's promise, but, as
+ * for Netty's void promise, {@code unvoid()} it first.
  *
  * <p>The front door comes first so that a refused connection costs as little as possible: the client address is
  * known (from the PROXY header when there is one) before the limits are applied, and the limits are applied before

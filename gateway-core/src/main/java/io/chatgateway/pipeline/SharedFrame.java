@@ -3,7 +3,6 @@ package io.chatgateway.pipeline;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.AbstractReferenceCounted;
 
@@ -44,19 +43,21 @@ public final class SharedFrame extends AbstractReferenceCounted {
     }
 
     /**
-     * Writes this frame to {@code ch}, borrowing it: the caller keeps its reference. On the channel's event loop it
-     * takes the channel's short way in ({@link FlushBatchHandler#writeShared}: no walk down the pipeline, no
-     * reference count of this object per recipient); from another thread, or to a channel without one, a retained
-     * reference goes down the pipeline, whose handlers treat it the same.
+     * Writes this frame to {@code ch}, borrowing it: the caller keeps its reference. A failure of the write goes to
+     * {@code onFailure}; a success is not reported. On the channel's event loop it takes the channel's short way in
+     * ({@link FlushBatchHandler#writeShared}: no walk down the pipeline, no reference count of this object and no
+     * promise per recipient); from another thread, or to a channel without one, a retained reference goes down the
+     * pipeline with {@code onFailure} as its listener, and the handlers there treat it the same.
      */
-    public ChannelFuture writeTo(Channel ch) {
+    public void writeTo(Channel ch, WriteFailure onFailure) {
         if (ch.eventLoop().inEventLoop()) {
             FlushBatchHandler front = FlushBatchHandler.of(ch);
             if (front != null) {
-                return front.writeShared(this);
+                front.writeShared(this, onFailure);
+                return;
             }
         }
-        return ch.write(retain());
+        ch.write(retain()).addListener(onFailure);
     }
 
     /**

@@ -4,13 +4,13 @@ import io.chatgateway.history.Position;
 import io.chatgateway.metrics.GatewayMetrics;
 import io.chatgateway.metrics.OutboundType;
 import io.chatgateway.pipeline.SharedFrame;
+import io.chatgateway.pipeline.WriteFailure;
 import io.chatgateway.room.Room;
 import io.chatgateway.room.RoomRegistry;
 import io.chatgateway.session.Connection;
 import io.chatgateway.session.ConnectionRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -31,8 +31,10 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>The frame is encoded once by the caller. A frame for one connection is written as it is; a frame for several
  * is wrapped in one {@link SharedFrame} that every recipient gets a reference to, so that its transport framing is
  * built once per transport and each recipient writes a duplicate of the same bytes, whatever its transport. Rooms
- * and "everyone" are {@link ChannelGroup}s; each write carries one shared listener that evicts the connection when
- * the write fails (counts the failure, closes the channel, and the registry drops it on close). No per-message
+ * and "everyone" are {@link ChannelGroup}s. Every write's failure goes to one shared {@link WriteFailure} that evicts
+ * the connection (counts the failure, closes the channel, and the registry drops it on close): as the listener of a
+ * write to one connection, and directly from a group member's write, which carries no promise of its own (its
+ * channel has one for all its shared frames; see {@link SharedFrame#writeTo}). No per-message
  * aggregate future is built, so a stuck recipient holds on to nothing but its own outbound buffer, which the
  * slow-consumer policy bounds.
  *
@@ -50,7 +52,7 @@ public final class LocalDelivery {
     private final RoomRegistry rooms;
     private final GatewayMetrics metrics;
     private final ChannelGroup everyone;
-    private final ChannelFutureListener evictOnFailure = this::evictIfFailed;
+    private final WriteFailure evictOnFailure = this::evict;
 
     public LocalDelivery(ConnectionRegistry registry, RoomRegistry rooms, GatewayMetrics metrics,
                          EventExecutor groupExecutor) {
@@ -272,7 +274,7 @@ public final class LocalDelivery {
                 return;
             }
         }
-        frame.writeTo(ch).addListener(evictOnFailure);
+        frame.writeTo(ch, evictOnFailure);
     }
 
     /**
@@ -308,7 +310,7 @@ public final class LocalDelivery {
 
     /**
      * How this class writes a frame it owns to a connection (a group member's borrowed frame goes through
-     * {@link #write}, with the same listener): a {@code write} (its flush handler flushes it by the end of the
+     * {@link #write}, with the same failure handler): a {@code write} (its flush handler flushes it by the end of the
      * loop's iteration) whose failure evicts the connection.
      */
     private void send(Channel ch, Object msg) {
@@ -325,17 +327,14 @@ public final class LocalDelivery {
         return n;
     }
 
-    private void evictIfFailed(io.netty.channel.ChannelFuture f) {
-        if (f.isSuccess()) {
-            return;
-        }
+    /** A write to {@code ch} failed: counts it, and closes the channel if it is still open. */
+    private void evict(Channel ch, Throwable cause) {
         metrics.writeFailure();
-        Channel ch = f.channel();
         if (ch.isOpen()) {
             metrics.eviction();
             Connection c = Connection.of(ch);
             if (log.isDebugEnabled()) {
-                log.debug("{} write failed, evicting: {}", c == null ? ch : c.logPrefix(), f.cause().toString());
+                log.debug("{} write failed, evicting: {}", c == null ? ch : c.logPrefix(), cause.toString());
             }
             ch.close();
         }

@@ -1,5 +1,6 @@
 package io.chatgateway.server.tls;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chatgateway.server.GatewayServer;
 import io.chatgateway.server.config.ServerConfig;
 import io.chatgateway.server.config.Setting;
@@ -110,6 +111,46 @@ class TlsTest {
                 HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + gateway.httpPort() + "/healthz")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode(), "the HTTP surface speaks HTTPS too");
+    }
+
+    /**
+     * A room's fan-out over TLS: its writes enter below the WebSocket and TCP handlers with the channel's one shared
+     * promise (FlushBatchHandler#writeShared), which the SslHandler's write queue wraps and completes for every
+     * write. Every member gets every message in order, and no write is counted as failed.
+     */
+    @Test
+    void aRoomFansOutOverWssAndTlsTcp() throws Exception {
+        SSLContext trust = TestCertificates.trustingTheAuthority();
+        WsClient ws = WsClient.connect(wss("token=wss-member"), Map.of(), trust);
+        TcpClient tcp = TcpClient.over(tlsSocket(trust));
+        TcpClient publisher = TcpClient.over(tlsSocket(trust));
+        try {
+            ws.expect("welcome");
+            tcp.auth("tls-member");
+            publisher.auth("tls-publisher");
+            for (TestClient c : new TestClient[] {ws, tcp, publisher}) {
+                c.sendFields("type", "join", "id", 1, "room", "secure");
+                c.until("ack");
+            }
+            int n = 200;
+            for (int i = 0; i < n; i++) {
+                publisher.sendFields("type", "publish", "id", 10 + i, "room", "secure", "body", i);
+            }
+            for (TestClient member : new TestClient[] {ws, tcp}) {
+                int next = 0;
+                while (next < n) {
+                    JsonNode m = member.next();
+                    if ("message".equals(m.path("type").asText())) {
+                        assertEquals(next, m.path("body").asInt(), m::toString);
+                        next++;
+                    }
+                }
+            }
+            assertEquals(0, gateway.server().gateway().metrics().writeFailures(), "no write failed");
+            assertEquals(3, gateway.server().gateway().rooms().get("secure").connectionCount());
+        } finally {
+            ws.close();
+        }
     }
 
     @Test
