@@ -5,6 +5,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
 
@@ -24,19 +26,17 @@ import java.util.concurrent.TimeUnit;
  * on here. Unlike the void promise, {@link #isVoid()} is {@code false}: Netty's handlers skip notifying a void
  * promise (the {@code SslHandler}'s write queue does), and a failure must reach this one. The handlers there today
  * are the {@code SslHandler}, {@link TlsEventsHandler}, a reader-only {@code IdleStateHandler} and Netty's WebSocket
- * frame encoder, and none of them adds a listener to a write's promise. {@code SharedWritePromiseTest} drives a
- * shared frame through each.
+ * frame encoder, and none of them adds a listener to a write's promise. {@code SharedWritePromiseTest} writes shared
+ * frames through the {@code SslHandler}'s queue; {@code WebSocketCloseTest} and the server's {@code TlsTest} write
+ * them through the gateway's own pipelines.
  *
- * <p>Not thread-safe, and it needs not be: every write on the short way in is made on the channel's event loop.
+ * <p>A failure handler that throws is logged, as Netty's promises log a listener that throws, and the write path
+ * goes on. Not thread-safe, and it need not be: every write on the short way in is made on the channel's event loop.
  */
 final class SharedWritePromise implements ChannelPromise {
+    private static final Logger log = LoggerFactory.getLogger(SharedWritePromise.class);
     private final Channel channel;
     private final WriteFailure onFailure;
-    private final ChannelFutureListener passOnFailure = f -> {
-        if (!f.isSuccess()) {
-            tryFailure(f.cause());
-        }
-    };
 
     SharedWritePromise(Channel channel, WriteFailure onFailure) {
         this.channel = channel;
@@ -55,7 +55,11 @@ final class SharedWritePromise implements ChannelPromise {
 
     @Override
     public boolean tryFailure(Throwable cause) {
-        onFailure.failed(channel, cause);
+        try {
+            onFailure.failed(channel, cause);
+        } catch (Throwable t) {
+            log.warn("{} the write failure handler threw, after the write failed with {}", channel, cause, t);
+        }
         return true;
     }
 
@@ -93,7 +97,11 @@ final class SharedWritePromise implements ChannelPromise {
     @Override
     public ChannelPromise unvoid() {
         ChannelPromise own = channel.newPromise();
-        own.addListener(passOnFailure);
+        own.addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                tryFailure(f.cause());
+            }
+        });
         return own;
     }
 

@@ -213,6 +213,25 @@ class SharedWritePromiseTest {
         assertSame(seenByTheHandler.get(0), failures.get(0));
     }
 
+    /** A failure handler that throws is logged, and the channel's other queued writes are still reported. */
+    @Test
+    void aFailureHandlerThatThrowsIsLoggedAndTheOtherFailuresStillReported() {
+        EmbeddedChannel ch = channel(new NoFlush());
+        List<Throwable> seen = new ArrayList<>();
+        WriteFailure throwing = (c, cause) -> {
+            seen.add(cause);
+            throw new IllegalStateException("handler bug");
+        };
+        frame("{\"n\":1}").writeTo(ch, throwing);
+        frame("{\"n\":2}").writeTo(ch, throwing);
+        ch.runPendingTasks();
+        ch.close();
+        assertEquals(2, seen.size(), () -> "both writes reported: " + seen);
+        assertTrue(warnings().stream().anyMatch(e -> e.getThrowableProxy() != null
+                && "handler bug".equals(e.getThrowableProxy().getMessage())), this::firstWarnings);
+        assertFalse(ch.isOpen());
+    }
+
     /** A second, different failure handler on the same channel gets a promise of the write's own. */
     @Test
     void aDifferentFailureHandlerGetsAPromiseOfItsOwn() {
