@@ -1,7 +1,6 @@
 package io.chatgateway.pipeline;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
@@ -97,11 +96,7 @@ final class SharedWritePromise implements ChannelPromise {
     @Override
     public ChannelPromise unvoid() {
         ChannelPromise own = channel.newPromise();
-        own.addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                tryFailure(f.cause());
-            }
-        });
+        own.addListener((WriteFailure) (ch, cause) -> tryFailure(cause));
         return own;
     }
 

@@ -8,6 +8,7 @@ import io.chatgateway.metrics.GatewayMetrics;
 import io.chatgateway.policy.SlowConsumerPolicy;
 import io.chatgateway.testing.BrokenPipe;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -17,7 +18,6 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterEach;
@@ -166,11 +166,7 @@ class SharedWritePromiseTest {
     @Test
     void aFailureInTheTlsQueueReachesTheFailureHandler() throws Exception {
         SslContext client = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).build();
-        EmbeddedChannel ch = new EmbeddedChannel();
-        SslHandler tls = client.newHandler(ch.alloc());
-        ch.pipeline().addLast(PipelineNames.TLS, tls);
-        ch.pipeline().addLast(PipelineNames.FLUSH, new FlushBatchHandler(new LoopFlusher.Flushers(0),
-                new FlushBatchHandler.Front(false, metrics, new SlowConsumerPolicy(1 << 20, Duration.ofSeconds(5)))));
+        EmbeddedChannel ch = channel(client.newHandler(ByteBufAllocator.DEFAULT));
         for (Object m; (m = ch.readOutbound()) != null; ) {
             ReferenceCountUtil.release(m); // the ClientHello: no server answers it, so the handshake never ends
         }
