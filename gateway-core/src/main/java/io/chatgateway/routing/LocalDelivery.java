@@ -12,6 +12,7 @@ import io.chatgateway.session.ConnectionRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.ReferenceCountUtil;
@@ -53,6 +54,8 @@ public final class LocalDelivery {
     private final GatewayMetrics metrics;
     private final ChannelGroup everyone;
     private final WriteFailure evictOnFailure = this::evict;
+    /** The members' event loops, counted on first use (a benign race: every thread counts the same). */
+    private int loops;
 
     public LocalDelivery(ConnectionRegistry registry, RoomRegistry rooms, GatewayMetrics metrics,
                          EventExecutor groupExecutor) {
@@ -212,7 +215,8 @@ public final class LocalDelivery {
     private int writeToGroup(ChannelGroup group, SharedFrame frame, Channel exclude, String excludeUser,
                              boolean sequenced, String gate, Position stamp) {
         int n = 0;
-        Map<EventLoop, List<Channel>> elsewhere = null;
+        Map<EventLoop, List<Connection>> elsewhere = null;
+        int perLoop = 0;
         for (Channel ch : group) {
             if (ch == exclude) {
                 continue;
@@ -223,27 +227,35 @@ public final class LocalDelivery {
             }
             EventLoop loop = ch.eventLoop();
             if (!sequenced && loop.inEventLoop()) {
-                write(ch, frame, gate, stamp);
+                write(c, frame, gate, stamp);
             } else {
                 if (elsewhere == null) {
                     elsewhere = new IdentityHashMap<>(8);
+                    // Each loop's list sized for its share of the group at once: grown from ten, the lists of a
+                    // room of thousands were a few percent of the bytes a publish allocates.
+                    perLoop = group.size() / loopsOf(loop) + 8;
                 }
-                elsewhere.computeIfAbsent(loop, l -> new ArrayList<>()).add(ch);
+                List<Connection> members = elsewhere.get(loop);
+                if (members == null) {
+                    members = new ArrayList<>(perLoop);
+                    elsewhere.put(loop, members);
+                }
+                members.add(c);
             }
             n++;
         }
         if (elsewhere != null) {
-            for (Map.Entry<EventLoop, List<Channel>> e : elsewhere.entrySet()) {
-                List<Channel> channels = e.getValue();
+            for (Map.Entry<EventLoop, List<Connection>> e : elsewhere.entrySet()) {
+                List<Connection> members = e.getValue();
                 SharedFrame shared = frame.retain();
                 try {
                     e.getKey().execute(() -> {
                         // This loop's own copy (see SharedFrame.copy), unless it has a single recipient.
-                        SharedFrame local = channels.size() > 1 ? shared.copy() : shared.retain();
+                        SharedFrame local = members.size() > 1 ? shared.copy() : shared.retain();
                         shared.release();
                         try {
-                            for (int i = 0; i < channels.size(); i++) {
-                                write(channels.get(i), local, gate, stamp);
+                            for (int i = 0; i < members.size(); i++) {
+                                write(members.get(i), local, gate, stamp);
                             }
                         } finally {
                             local.release();
@@ -259,6 +271,25 @@ public final class LocalDelivery {
         return n;
     }
 
+    /**
+     * How many event loops the group that {@code loop} belongs to has (1 for a loop without one), counted once:
+     * every connection of a node is served by the one child group of its server.
+     */
+    private int loopsOf(EventLoop loop) {
+        int n = loops;
+        if (n == 0) {
+            EventLoopGroup parent = loop.parent();
+            if (parent != null) {
+                for (EventExecutor ignored : parent) {
+                    n++;
+                }
+            }
+            n = Math.max(1, n);
+            loops = n;
+        }
+        return n;
+    }
+
     private static boolean isRecipient(Connection c) {
         return c.isAuthenticated() && c.channel().isActive();
     }
@@ -267,14 +298,11 @@ public final class LocalDelivery {
      * On the channel's event loop: writes the frame (borrowed, see {@link SharedFrame#writeTo}), unless the member's
      * recovery gate holds it; a failed write evicts the member.
      */
-    private void write(Channel ch, SharedFrame frame, String gate, Position stamp) {
-        if (stamp != null) {
-            Connection c = Connection.of(ch);
-            if (c != null && !c.admit(gate, stamp, frame)) {
-                return;
-            }
+    private void write(Connection c, SharedFrame frame, String gate, Position stamp) {
+        if (stamp != null && !c.admit(gate, stamp, frame)) {
+            return;
         }
-        frame.writeTo(ch, evictOnFailure);
+        frame.writeTo(c.channel(), evictOnFailure);
     }
 
     /**
