@@ -92,7 +92,7 @@ class LauncherTest {
         // An experimental flag without its unlock, or a misspelt one, stops the JVM above; these say each one took.
         for (String[] flag : new String[][] {{"G1ExpandByPercentOfAvailable", "0"}, {"G1HeapRegionSize", "1048576"},
                 {"MinHeapFreeRatio", "30"}, {"MaxHeapFreeRatio", "50"}, {"SurvivorRatio", "2"},
-                {"UseG1GC", "true"}}) {
+                {"G1ConcRefinementThreads", "0"}, {"UseG1GC", "true"}}) {
             assertTrue(flags.lines().anyMatch(l -> l.matches("\\s*\\S+\\s+" + flag[0] + "\\s+=\\s+" + flag[1] + "\\s.*")),
                     () -> flag[0] + " = " + flag[1] + " expected in\n" + flags);
         }
