@@ -21,6 +21,9 @@ import java.util.concurrent.TimeUnit;
  * the limit.
  */
 final class CapacityScenario extends Scenario {
+    /** The cores the bench's processes may use (their affinity: the workers inherit the coordinator's). */
+    private static final int BENCH_CORES = Runtime.getRuntime().availableProcessors();
+
     @Override
     String name() {
         return "capacity";
@@ -48,7 +51,12 @@ final class CapacityScenario extends Scenario {
                 + "/metrics (--metrics-url) heap used and committed and Netty's direct memory; RSS growth per client\n"
                 + "is (RSS at the step - RSS before the first client) / clients. And the server's CPU (/proc/PID/stat)\n"
                 + "over each step's publishes, per delivery. Any server speaking the minimal protocol can be measured\n"
-                + "so (gateway-bench/peers/: Node ws and socket.io, sio:// targets).";
+                + "so (gateway-bench/peers/: Node ws and socket.io, sio:// targets).\n"
+                + "Each step also reports the CPU one round of publishes (the publishers' messages of one moment) took\n"
+                + "the server (with --server-pid) and the bench's own processes, per core each may use (taskset):\n"
+                + "a round cannot reach its last member sooner than either side can do its work, so the summary names\n"
+                + "the side that limited the last step. When it is the clients, a cheaper server cannot show a larger\n"
+                + "capacity on these cores: give the bench more cores, or run it on another machine.";
     }
 
     @Override
@@ -210,12 +218,25 @@ final class CapacityScenario extends Scenario {
             run.timeline.phase("measure " + n);
             Histogram completion = Histograms.create();
             long cpuBefore = pid > 0 ? Limits.cpuNanos(pid) : -1;
+            long benchBefore = Limits.benchCpuNanos();
             Map<String, Object> s = measure(run, samples, interval, limit, publishers, completion);
             long cpuAfter = pid > 0 ? Limits.cpuNanos(pid) : -1;
+            long benchAfter = Limits.benchCpuNanos();
             s.put("clients", held);
             long deliveries = (long) s.get("deliveries");
             if (cpuBefore >= 0 && cpuAfter >= 0 && deliveries > 0) {
                 s.put("server_cpu_us_per_delivery", (cpuAfter - cpuBefore) / 1000.0 / deliveries);
+            }
+            // What one round of publishes (every publisher's message of one moment) cost each side, per core it may
+            // use: the time to the last member of a round cannot be shorter on that side (see RoundCost).
+            int serverCores = pid > 0 ? Limits.allowedCpus(pid) : -1;
+            if (cpuBefore >= 0 && cpuAfter >= 0 && serverCores > 0) {
+                s.put("server_cores", (long) serverCores);
+                s.put("server_cpu_ms_per_round", (cpuAfter - cpuBefore) / 1e6 / samples);
+            }
+            if (benchBefore >= 0 && benchAfter >= 0) {
+                s.put("bench_cores", (long) BENCH_CORES);
+                s.put("bench_cpu_ms_per_round", (benchAfter - benchBefore) / 1e6 / samples);
             }
             if (probe != null) {
                 MemoryProbe.Snapshot m = probe.snapshot(metricsUrl);
@@ -264,6 +285,12 @@ final class CapacityScenario extends Scenario {
         r.extra.put("stop_reason", stopReason);
         r.row("capacity", String.format(Locale.ROOT, "%,d clients with %s time-to-last-member under %d ms"
                 + " (%d publishers); stopped: %s", best, pLabel, limit.toMillis(), publishers, stopReason));
+        Map<String, Object> lastStep = steps.isEmpty() ? null : steps.get(steps.size() - 1);
+        RoundCost cost = lastStep == null ? null : RoundCost.of(lastStep, pLabel);
+        if (cost != null) {
+            r.extra.put("limited_by", cost.side());
+            r.row("what limited the last step", cost.describe((long) lastStep.get("clients")));
+        }
         for (Map<String, Object> s : steps) {
             r.row(String.format(Locale.ROOT, "  step %,d", (long) s.get("clients")), String.format(Locale.ROOT,
                     "p50 %.1f  %s %.1f  p99 %.1f  max %.1f ms, %d incomplete  %s%s", s.get("p50_ms"), pLabel,
@@ -303,6 +330,17 @@ final class CapacityScenario extends Scenario {
         Object cpu = s.get("server_cpu_us_per_delivery");
         if (cpu != null) {
             b.append(String.format(Locale.ROOT, "; server %.2f us/delivery", (double) cpu));
+        }
+        if (s.containsKey("server_cpu_ms_per_round") || s.containsKey("bench_cpu_ms_per_round")) {
+            b.append("; CPU per round:");
+            if (s.containsKey("server_cpu_ms_per_round")) {
+                b.append(String.format(Locale.ROOT, " server %.1f ms on %d core(s)", (double) s.get("server_cpu_ms_per_round"),
+                        (long) s.get("server_cores")));
+            }
+            if (s.containsKey("bench_cpu_ms_per_round")) {
+                b.append(String.format(Locale.ROOT, " clients %.1f ms on %d core(s)", (double) s.get("bench_cpu_ms_per_round"),
+                        (long) s.get("bench_cores")));
+            }
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> m = (Map<String, Object>) s.get("memory");

@@ -31,11 +31,12 @@ public final class CompareTable {
     }
 
     static void print(Path dir, List<String> servers, PrintStream out) throws IOException {
-        out.println("| server | capacity: clients at p95 < limit | p95 there | stopped | server CPU per delivery"
+        out.println("| server | capacity: clients at p95 < limit | p95 there | stopped"
+                + " | last step limited by (CPU per round per core: server / clients) | server CPU per delivery"
                 + " | RSS before the first client | RSS at the largest step | RSS growth per client"
                 + " | heap used / committed there | direct memory there | server CPU, whole run | bench CPU, whole run"
                 + " | checks |");
-        out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for (String s : servers) {
             out.println(row(s, dir.resolve(s)));
         }
@@ -44,7 +45,7 @@ public final class CompareTable {
     static String row(String server, Path dir) throws IOException {
         Path results = dir.resolve("results.json");
         if (!Files.isRegularFile(results)) {
-            return "| " + server + " | (no results.json: see " + dir.resolve("bench.txt") + ") ||||||||||||";
+            return "| " + server + " | (no results.json: see " + dir.resolve("bench.txt") + ") |||||||||||||";
         }
         JsonNode r = Cluster.JSON.readTree(Files.readString(results));
         JsonNode steps = r.path("steps");
@@ -80,6 +81,7 @@ public final class CompareTable {
                 + " | " + String.format(Locale.ROOT, "%,d", r.path("metrics").path("max_clients_under_limit").asLong())
                 + " | " + (passing == null ? "-" : String.format(Locale.ROOT, "%.1f ms", passing.path(pLabel).asDouble()))
                 + " | " + r.path("stop_reason").asText("-").replace("|", "/")
+                + " | " + limitedBy(r, last)
                 + " | " + cpu
                 + " | " + mib(baseline.path("rss_bytes"))
                 + " | " + (mem == null ? "-" : mib(mem.path("rss_bytes")) + String.format(Locale.ROOT, " (%,d clients)",
@@ -91,6 +93,16 @@ public final class CompareTable {
                 + " | " + cpuTotal
                 + " | " + benchTotal
                 + " | " + (r.path("passed").asBoolean() ? "passed" : "FAILED") + " |";
+    }
+
+    /** The side that limited the last step and what a round cost each, per core (see {@link RoundCost}). */
+    private static String limitedBy(JsonNode r, JsonNode last) {
+        if (!r.has("limited_by") || last == null) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%s (%.0f / %.0f ms)", r.path("limited_by").asText(),
+                last.path("server_cpu_ms_per_round").asDouble() / Math.max(1, last.path("server_cores").asInt(1)),
+                last.path("bench_cpu_ms_per_round").asDouble() / Math.max(1, last.path("bench_cores").asInt(1)));
     }
 
     private static String mib(JsonNode bytes) {

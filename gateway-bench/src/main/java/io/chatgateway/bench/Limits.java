@@ -126,6 +126,66 @@ final class Limits {
         }
     }
 
+    /**
+     * CPU time (user + system) of this process and of every process it started (the bench's worker processes), in
+     * nanoseconds; -1 when unknown. What the bench's clients cost, however many processes carry them.
+     */
+    static long benchCpuNanos() {
+        long total = cpuNanos(ProcessHandle.current().pid());
+        if (total < 0) {
+            return -1;
+        }
+        for (ProcessHandle child : (Iterable<ProcessHandle>) ProcessHandle.current().descendants()::iterator) {
+            long c = cpuNanos(child.pid());
+            if (c > 0) {
+                total += c;
+            }
+        }
+        return total;
+    }
+
+    /** How many CPUs a process may run on: its affinity ({@code Cpus_allowed_list} of /proc/PID/status, as
+     * {@code taskset} sets it); -1 when unknown. */
+    static int allowedCpus(long pid) {
+        try {
+            for (String line : readProc(Path.of("/proc/" + pid + "/status")).split("\n")) {
+                if (line.startsWith("Cpus_allowed_list:")) {
+                    return countCpuList(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+            return -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The number of CPUs in a kernel CPU list such as {@code 0-3,8,10-11}; -1 when it is not one. */
+    static int countCpuList(String list) {
+        if (list.isEmpty()) {
+            return -1;
+        }
+        int n = 0;
+        for (String part : list.split(",")) {
+            int dash = part.indexOf('-');
+            try {
+                if (dash < 0) {
+                    Integer.parseInt(part.trim());
+                    n++;
+                } else {
+                    int from = Integer.parseInt(part.substring(0, dash).trim());
+                    int to = Integer.parseInt(part.substring(dash + 1).trim());
+                    if (to < from) {
+                        return -1;
+                    }
+                    n += to - from + 1;
+                }
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+        return n;
+    }
+
     /** Name prefixes of HotSpot's JIT compiler threads ({@code C1 CompilerThre}, {@code C2 CompilerThre}). */
     static final String[] JIT_THREADS = {"C1 Compiler", "C2 Compiler"};
     /** Name prefixes of HotSpot's collector threads (G1, Parallel, Serial workers, ZGC and Shenandoah). */

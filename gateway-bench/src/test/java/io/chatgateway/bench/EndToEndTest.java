@@ -206,9 +206,17 @@ class EndToEndTest {
         startGateway(Map.of(Setting.SESSIONS, "multi", Setting.MAX_SESSIONS_PER_USER, "10"));
         Result r = bench("capacity", "--target", ws(), "--start", "10", "--step", "10", "--max", "20",
                 "--publishers", "2", "--samples", "3", "--interval", "100ms", "--limit", "5s",
-                "--connections-per-user", "5");
+                "--connections-per-user", "5", "--server-pid", Long.toString(ProcessHandle.current().pid()));
         assertTrue(r.passed(), printed());
         assertEquals(20, r.metric("max_clients_under_limit"));
+        // Each step says what a round cost the server (here this JVM) and the clients, and the summary which limited.
+        for (Object o : (java.util.List<?>) r.extra.get("steps")) {
+            Map<?, ?> step = (Map<?, ?>) o;
+            assertTrue((double) step.get("server_cpu_ms_per_round") > 0, step.toString());
+            assertTrue((double) step.get("bench_cpu_ms_per_round") > 0, step.toString());
+        }
+        assertTrue(java.util.List.of("server", "clients", "neither").contains(r.extra.get("limited_by")), printed());
+        assertTrue(printed().contains("what limited the last step"), printed());
         // A warm-up round and step 1: 2 publishers x 3 messages to 9 others each; step 2: to 19 others.
         assertEquals(2 * (2 * 3 * 9) + 2 * 3 * 19, r.counter("unique"));
         assertEquals(2, ((java.util.List<?>) r.extra.get("steps")).size());

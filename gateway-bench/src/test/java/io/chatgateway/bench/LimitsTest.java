@@ -53,4 +53,53 @@ class LimitsTest {
         Files.writeString(f, text);
         assertEquals(text, Limits.readProc(f));
     }
+
+    @Test
+    void countsTheCpusOfAKernelCpuList() {
+        assertEquals(1, Limits.countCpuList("0"));
+        assertEquals(2, Limits.countCpuList("0-1"));
+        assertEquals(7, Limits.countCpuList("0-3,8,10-11"));
+        assertEquals(-1, Limits.countCpuList(""));
+        assertEquals(-1, Limits.countCpuList("3-1"));
+        assertEquals(-1, Limits.countCpuList("all"));
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void readsTheCpusAProcessMayRunOn() throws Exception {
+        assertTrue(Limits.allowedCpus(ProcessHandle.current().pid()) >= 1);
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/taskset")), "no taskset");
+        Process pinned = new ProcessBuilder("/usr/bin/taskset", "-c", "0", "sleep", "30").start();
+        try {
+            // taskset sets the affinity, then execs sleep in the same process.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Limits.allowedCpus(pinned.pid()) != 1 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, Limits.allowedCpus(pinned.pid()));
+        } finally {
+            pinned.destroy();
+        }
+        assertEquals(-1, Limits.allowedCpus(Long.MAX_VALUE), "no such process");
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void theBenchsCpuCountsTheProcessesItStarted() throws Exception {
+        // A child that burns CPU for a while, then waits: the bench's CPU must include what it used.
+        Process busy = new ProcessBuilder("sh", "-c", "i=0; while [ $i -lt 2000000 ]; do i=$((i+1)); done; sleep 30").start();
+        try {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (Limits.cpuNanos(busy.pid()) < 200_000_000L && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            long child = Limits.cpuNanos(busy.pid());
+            long self = Limits.cpuNanos(ProcessHandle.current().pid());
+            assertTrue(child >= 200_000_000L, "the child burned " + child + " ns");
+            long bench = Limits.benchCpuNanos();
+            assertTrue(bench >= self + child, bench + " < " + self + " + " + child);
+        } finally {
+            busy.destroy();
+        }
+    }
 }
