@@ -55,8 +55,9 @@ final class CapacityScenario extends Scenario {
                 + "Each step also reports the CPU one round of publishes (the publishers' messages of one moment) took\n"
                 + "the server (with --server-pid) and the bench's own processes, per core each may use (taskset):\n"
                 + "a round cannot reach its last member sooner than either side can do its work, so the summary names\n"
-                + "the side that limited the last step. When it is the clients, a cheaper server cannot show a larger\n"
-                + "capacity on these cores: give the bench more cores, or run it on another machine.";
+                + "the busier side at the last step and how much of its percentile that explains. When it is the\n"
+                + "clients, a cheaper server cannot show a larger capacity on these cores: give the bench more cores,\n"
+                + "or run it on another machine.";
     }
 
     @Override
@@ -288,8 +289,8 @@ final class CapacityScenario extends Scenario {
         Map<String, Object> lastStep = steps.isEmpty() ? null : steps.get(steps.size() - 1);
         RoundCost cost = lastStep == null ? null : RoundCost.of(lastStep, pLabel);
         if (cost != null) {
-            r.extra.put("limited_by", cost.side());
-            r.row("what limited the last step", cost.describe((long) lastStep.get("clients")));
+            r.extra.put("busier_side", cost.side());
+            r.row("busier side at the last step", cost.describe((long) lastStep.get("clients")));
         }
         for (Map<String, Object> s : steps) {
             r.row(String.format(Locale.ROOT, "  step %,d", (long) s.get("clients")), String.format(Locale.ROOT,

@@ -32,7 +32,7 @@ public final class CompareTable {
 
     static void print(Path dir, List<String> servers, PrintStream out) throws IOException {
         out.println("| server | capacity: clients at p95 < limit | p95 there | stopped"
-                + " | last step limited by (CPU per round per core: server / clients) | server CPU per delivery"
+                + " | busier side at the last step (CPU per round per core: server / clients) | server CPU per delivery"
                 + " | RSS before the first client | RSS at the largest step | RSS growth per client"
                 + " | heap used / committed there | direct memory there | server CPU, whole run | bench CPU, whole run"
                 + " | checks |");
@@ -81,7 +81,7 @@ public final class CompareTable {
                 + " | " + String.format(Locale.ROOT, "%,d", r.path("metrics").path("max_clients_under_limit").asLong())
                 + " | " + (passing == null ? "-" : String.format(Locale.ROOT, "%.1f ms", passing.path(pLabel).asDouble()))
                 + " | " + r.path("stop_reason").asText("-").replace("|", "/")
-                + " | " + limitedBy(r, last)
+                + " | " + busierSide(r, last)
                 + " | " + cpu
                 + " | " + mib(baseline.path("rss_bytes"))
                 + " | " + (mem == null ? "-" : mib(mem.path("rss_bytes")) + String.format(Locale.ROOT, " (%,d clients)",
@@ -95,12 +95,12 @@ public final class CompareTable {
                 + " | " + (r.path("passed").asBoolean() ? "passed" : "FAILED") + " |";
     }
 
-    /** The side that limited the last step and what a round cost each, per core (see {@link RoundCost}). */
-    private static String limitedBy(JsonNode r, JsonNode last) {
-        if (!r.has("limited_by") || last == null) {
+    /** The busier side at the last step and what a round cost each, per core (see {@link RoundCost}). */
+    private static String busierSide(JsonNode r, JsonNode last) {
+        if (!r.has("busier_side") || last == null) {
             return "-";
         }
-        return String.format(Locale.ROOT, "%s (%.0f / %.0f ms)", r.path("limited_by").asText(),
+        return String.format(Locale.ROOT, "%s (%.0f / %.0f ms)", r.path("busier_side").asText(),
                 last.path("server_cpu_ms_per_round").asDouble() / Math.max(1, last.path("server_cores").asInt(1)),
                 last.path("bench_cpu_ms_per_round").asDouble() / Math.max(1, last.path("bench_cores").asInt(1)));
     }

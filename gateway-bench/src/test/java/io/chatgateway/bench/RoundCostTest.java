@@ -39,10 +39,12 @@ class RoundCostTest {
     }
 
     @Test
-    void neitherWhenBothTogetherExplainLessThanHalfThePercentile() {
-        RoundCost c = RoundCost.of(step(50, 1, 40, 1, 240), "p95");
-        assertEquals(RoundCost.NEITHER, c.side());
-        assertEquals(RoundCost.SERVER, RoundCost.of(step(120, 1, 40, 1, 240), "p95").side(), "exactly half is enough");
+    void saysHowMuchOfThePercentileTheBusierSideExplains() {
+        RoundCost c = RoundCost.of(step(60, 1, 40, 1, 240), "p95");
+        assertEquals(RoundCost.SERVER, c.side());
+        assertEquals(0.25, c.shareOfPercentile(), 1e-9);
+        assertTrue(c.describe(3000).contains("accounts for 25 % of the p95 (240.0 ms)"), c.describe(3000));
+        assertEquals(RoundCost.SERVER, RoundCost.of(step(40, 1, 40, 1, 240), "p95").side(), "a tie names the server");
     }
 
     @Test
