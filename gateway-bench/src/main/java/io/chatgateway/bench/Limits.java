@@ -128,7 +128,8 @@ final class Limits {
 
     /**
      * CPU time (user + system) of this process and of every process it started (the bench's worker processes), in
-     * nanoseconds; -1 when unknown. What the bench's clients cost, however many processes carry them.
+     * nanoseconds; -1 when unknown. What the bench's clients cost, however many processes carry them (a child that
+     * exits between two readings drops out of the second: the workers live as long as the run).
      */
     static long benchCpuNanos() {
         long total = cpuNanos(ProcessHandle.current().pid());

@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What one round of a capacity step cost the server and the clients, and which of them limited it.
+ * What one round of a capacity step cost the server and the clients, and which of them was busier.
  *
  * <p>A round is the publishers' messages of one moment; its time to the last member cannot be shorter than the CPU
  * that round took a side, spread over the cores that side may use (the server's fan-out and the clients' reads
