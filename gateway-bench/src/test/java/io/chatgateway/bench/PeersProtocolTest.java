@@ -141,8 +141,27 @@ class PeersProtocolTest {
                 + "\"rss_growth_per_client_bytes\":10922.67}]}");
         Files.writeString(dir.resolve("ws/server.json"), "{\"server\":\"ws\",\"pid\":1,\"cpu_seconds\":12.5,\"bench_cpu_seconds\":20.25,\"wall_seconds\":60.0}");
         String row = CompareTable.row("ws", dir.resolve("ws"));
-        assertEquals("| ws | 2,000 | 120.0 ms | p95 300.0 ms over the limit of 250 ms | 1.25 us | 50.0 MiB"
+        // Results of a bench before the busier side was measured: the column says nothing.
+        assertEquals("| ws | 2,000 | 120.0 ms | p95 300.0 ms over the limit of 250 ms | - | 1.25 us | 50.0 MiB"
                 + " | 80.0 MiB (3,000 clients) | 10.7 KiB | - | - | 12.5 s in 60 s | 20.3 s | passed |", row);
-        assertTrue(CompareTable.row("socketio", dir.resolve("socketio")).contains("no results.json"));
+        // With it: the side named by the run, and each side's CPU per round per core at the last step.
+        String withSide = Files.readString(dir.resolve("ws/results.json"))
+                .replace("\"passed\":true,", "\"passed\":true,\"busier_side\":\"clients\",")
+                .replace("\"server_cpu_us_per_delivery\":1.0,", "\"server_cpu_us_per_delivery\":1.0,"
+                        + "\"server_cpu_ms_per_round\":90.0,\"server_cores\":1,\"bench_cpu_ms_per_round\":240.0,\"bench_cores\":2,");
+        Files.createDirectories(dir.resolve("ws2"));
+        Files.writeString(dir.resolve("ws2/results.json"), withSide);
+        assertEquals("| ws2 | 2,000 | 120.0 ms | p95 300.0 ms over the limit of 250 ms | clients (90 / 120 ms) | 1.25 us"
+                + " | 50.0 MiB | 80.0 MiB (3,000 clients) | 10.7 KiB | - | - | - | - | passed |",
+                CompareTable.row("ws2", dir.resolve("ws2")));
+        String missing = CompareTable.row("socketio", dir.resolve("socketio"));
+        assertTrue(missing.contains("no results.json"));
+        java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
+        CompareTable.print(dir, java.util.List.of("ws"), new java.io.PrintStream(table, true, "UTF-8"));
+        String header = table.toString("UTF-8").lines().findFirst().orElseThrow();
+        assertEquals(header.chars().filter(c -> c == '|').count(), row.chars().filter(c -> c == '|').count(),
+                "a row has the header's columns");
+        assertEquals(header.chars().filter(c -> c == '|').count(), missing.chars().filter(c -> c == '|').count(),
+                "so has the row of a run without results");
     }
 }
