@@ -290,6 +290,10 @@ final class CapacityScenario extends Scenario {
         RoundCost cost = lastStep == null ? null : RoundCost.of(lastStep, pLabel);
         if (cost != null) {
             r.extra.put("busier_side", cost.side());
+            Map<String, Object> perCore = new LinkedHashMap<>();
+            perCore.put("server", cost.serverMsPerCore());
+            perCore.put("clients", cost.benchMsPerCore());
+            r.extra.put("busier_side_cpu_ms_per_round_per_core", perCore);
             r.row("busier side at the last step", cost.describe((long) lastStep.get("clients")));
         }
         for (Map<String, Object> s : steps) {

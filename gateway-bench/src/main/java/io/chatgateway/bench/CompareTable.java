@@ -81,7 +81,7 @@ public final class CompareTable {
                 + " | " + String.format(Locale.ROOT, "%,d", r.path("metrics").path("max_clients_under_limit").asLong())
                 + " | " + (passing == null ? "-" : String.format(Locale.ROOT, "%.1f ms", passing.path(pLabel).asDouble()))
                 + " | " + r.path("stop_reason").asText("-").replace("|", "/")
-                + " | " + busierSide(r, last)
+                + " | " + busierSide(r)
                 + " | " + cpu
                 + " | " + mib(baseline.path("rss_bytes"))
                 + " | " + (mem == null ? "-" : mib(mem.path("rss_bytes")) + String.format(Locale.ROOT, " (%,d clients)",
@@ -95,14 +95,14 @@ public final class CompareTable {
                 + " | " + (r.path("passed").asBoolean() ? "passed" : "FAILED") + " |";
     }
 
-    /** The busier side at the last step and what a round cost each, per core (see {@link RoundCost}). */
-    private static String busierSide(JsonNode r, JsonNode last) {
-        if (!r.has("busier_side") || last == null) {
+    /** The busier side at the last step and what a round cost each, per core, as the run's {@link RoundCost} gave them. */
+    private static String busierSide(JsonNode r) {
+        JsonNode perCore = r.path("busier_side_cpu_ms_per_round_per_core");
+        if (!r.has("busier_side") || perCore.isMissingNode()) {
             return "-";
         }
         return String.format(Locale.ROOT, "%s (%.0f / %.0f ms)", r.path("busier_side").asText(),
-                last.path("server_cpu_ms_per_round").asDouble() / Math.max(1, last.path("server_cores").asInt(1)),
-                last.path("bench_cpu_ms_per_round").asDouble() / Math.max(1, last.path("bench_cores").asInt(1)));
+                perCore.path("server").asDouble(), perCore.path("clients").asDouble());
     }
 
     private static String mib(JsonNode bytes) {

@@ -146,9 +146,8 @@ class PeersProtocolTest {
                 + " | 80.0 MiB (3,000 clients) | 10.7 KiB | - | - | 12.5 s in 60 s | 20.3 s | passed |", row);
         // With it: the side named by the run, and each side's CPU per round per core at the last step.
         String withSide = Files.readString(dir.resolve("ws/results.json"))
-                .replace("\"passed\":true,", "\"passed\":true,\"busier_side\":\"clients\",")
-                .replace("\"server_cpu_us_per_delivery\":1.0,", "\"server_cpu_us_per_delivery\":1.0,"
-                        + "\"server_cpu_ms_per_round\":90.0,\"server_cores\":1,\"bench_cpu_ms_per_round\":240.0,\"bench_cores\":2,");
+                .replace("\"passed\":true,", "\"passed\":true,\"busier_side\":\"clients\","
+                        + "\"busier_side_cpu_ms_per_round_per_core\":{\"server\":90.0,\"clients\":120.0},");
         Files.createDirectories(dir.resolve("ws2"));
         Files.writeString(dir.resolve("ws2/results.json"), withSide);
         assertEquals("| ws2 | 2,000 | 120.0 ms | p95 300.0 ms over the limit of 250 ms | clients (90 / 120 ms) | 1.25 us"
