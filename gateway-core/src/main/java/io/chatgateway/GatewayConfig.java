@@ -34,7 +34,7 @@ public final class GatewayConfig {
     public static final int DEFAULT_MAX_PRESENCE_USERS = 1000;
     public static final int DEFAULT_OUTBOUND_BUFFER_BYTES = 1 << 20;
     public static final Duration DEFAULT_SLOW_CONSUMER_GRACE = Duration.ofSeconds(5);
-    /** Off: writes are flushed at the end of the event-loop iteration that made them (see docs/benchmarks.md). */
+    /** Off: writes are flushed at the end of the event-loop iteration after the one that made them (see LoopFlusher). */
     public static final Duration DEFAULT_WRITE_DELAY = Duration.ZERO;
     /** The most {@code writeDelay} may be: a bound on the latency it adds. */
     public static final Duration MAX_WRITE_DELAY = Duration.ofMillis(100);
@@ -228,8 +228,10 @@ public final class GatewayConfig {
 
     /**
      * How long a write may wait for others to the same socket before it is flushed: {@link Duration#ZERO} (the
-     * default) flushes at the end of the event-loop iteration that wrote it; a delay trades up to that much latency
-     * for fewer, larger socket writes. Unwritable channels and closes are flushed at once either way.
+     * default) flushes at the end of the event-loop iteration after the one that wrote it, so that what the next
+     * poll brings joins the same socket write; a delay, counted from the end of the iteration that wrote, trades up
+     * to that much latency for fewer, larger socket writes. Unwritable channels and closes are flushed at once
+     * either way.
      */
     public Duration writeDelay() {
         return writeDelay;

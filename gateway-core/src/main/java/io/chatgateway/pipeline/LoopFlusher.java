@@ -12,21 +12,38 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The flush list of one event loop: the {@link FlushBatchHandler}s whose channels have writes waiting, flushed by
- * one drain at the end of the loop's iteration (Netty's {@link SingleThreadEventLoop#executeAfterEventLoopIteration
- * tail tasks}, which a {@link SingleThreadIoEventLoop} runs after the I/O and the tasks of every iteration), or {@code write-delay} after the first
- * waiting write when a delay is configured. However many frames reach a socket in one iteration — replies to a
- * batch of reads, a room's fan-out, direct messages from other loops — they leave in one {@code writev}, and the
- * loop pays one tail task per iteration, not one flush task per channel.
+ * one drain for the writes of two iterations: the iteration that made the first waiting write and the next one.
+ * However many frames reach a socket in that time — replies to a batch of reads, a room's fan-out, direct messages
+ * from other loops — they leave in one {@code writev}, and the loop pays two small tasks per drain, not one flush
+ * task per channel.
+ *
+ * <p><b>Why two iterations.</b> The end of the first iteration (Netty's
+ * {@link SingleThreadEventLoop#executeAfterEventLoopIteration tail tasks}, which a {@link SingleThreadIoEventLoop}
+ * runs after the I/O and the tasks of every iteration) queues a task; with a task waiting, the next iteration polls
+ * its sockets without blocking, handles what is ready and runs the tasks that queued, and its own end drains. So
+ * what arrived while the first iteration was busy joins the same socket write. That is the common case under load:
+ * four publishers of one room send at the same moment, the loop wakes on the first and spends milliseconds on its
+ * fan-out (a task, since a room's frames are written in the order of its history), and the other three wait in
+ * their sockets meanwhile; flushed at the end of the first iteration, each member got two or three writes per
+ * round instead of one (docs/benchmarks.md, "The drain after the next poll"). The cost is one non-blocking poll and
+ * the next iteration's work added to a flush's latency, bounded by that one iteration.
+ *
+ * <p>With {@code write-delay}, the end of the first iteration schedules the drain that long ahead instead: the
+ * delay counts from the end of the iteration, so an iteration that runs longer than the delay (a large fan-out)
+ * does not use it up before anything else could join.
  *
  * <p>Event loop only: {@link #add} and the drain run on {@link #loop}. One instance per loop and per
  * {@link Flushers} (one per port); other executors (tests' {@code EmbeddedEventLoop}, a {@code DefaultEventLoop})
- * drain from an ordinary task instead, which still flushes each channel once for the writes queued before it.
+ * drain from an ordinary task instead (or the delay after the first write), which still flushes each channel once
+ * for the writes queued before it.
  */
 final class LoopFlusher {
     private final EventExecutor loop;
     private final long delayNanos;
     private final boolean tailTasks;
     private final Runnable drain = this::drain;
+    private final Runnable afterNextPoll = this::afterNextPoll;
+    private final Runnable atNextEnd = this::atNextEnd;
     private FlushBatchHandler[] pending = new FlushBatchHandler[16];
     private int size;
     private boolean scheduled;
@@ -54,15 +71,37 @@ final class LoopFlusher {
     private void schedule() {
         scheduled = true;
         try {
-            if (delayNanos > 0) {
+            if (tailTasks) {
+                ((SingleThreadEventLoop) loop).executeAfterEventLoopIteration(afterNextPoll);
+            } else if (delayNanos > 0) {
                 loop.schedule(drain, delayNanos, TimeUnit.NANOSECONDS);
-            } else if (tailTasks) {
-                ((SingleThreadEventLoop) loop).executeAfterEventLoopIteration(drain);
             } else {
                 loop.execute(drain);
             }
         } catch (RejectedExecutionException shuttingDown) {
             // The loop is going away and closes its channels; flush what waits now rather than never.
+            drain();
+        }
+    }
+
+    /** At the end of the iteration that made the first waiting write: the drain waits for the next one. */
+    private void afterNextPoll() {
+        try {
+            if (delayNanos > 0) {
+                loop.schedule(drain, delayNanos, TimeUnit.NANOSECONDS);
+            } else {
+                loop.execute(atNextEnd);
+            }
+        } catch (RejectedExecutionException shuttingDown) {
+            drain();
+        }
+    }
+
+    /** In the next iteration's tasks, after its poll: the drain ends that iteration. */
+    private void atNextEnd() {
+        try {
+            ((SingleThreadEventLoop) loop).executeAfterEventLoopIteration(drain);
+        } catch (RejectedExecutionException shuttingDown) {
             drain();
         }
     }
@@ -96,7 +135,7 @@ final class LoopFlusher {
         private final long delayNanos;
         private final ConcurrentMap<EventExecutor, LoopFlusher> byLoop = new ConcurrentHashMap<>();
 
-        /** @param delayNanos {@code write-delay}: 0 flushes at the end of each iteration */
+        /** @param delayNanos {@code write-delay}: 0 flushes at the end of the iteration after the first write */
         Flushers(long delayNanos) {
             if (delayNanos < 0) {
                 throw new IllegalArgumentException("delayNanos: " + delayNanos + " (expected: >= 0)");

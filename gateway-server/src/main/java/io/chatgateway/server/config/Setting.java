@@ -49,7 +49,7 @@ public enum Setting {
             "How long a connection may stay above outbound-buffer-bytes before slow_consumer."),
     WRITE_DELAY_MS("write-delay-ms", "0",
             "How long a write may wait for more to the same socket before it is flushed (at most 100); 0 = off:"
-                    + " flushed at the end of the event-loop iteration."),
+                    + " flushed at the end of the event-loop iteration after the one that wrote it."),
     IO_THREADS("io-threads", "0", "Event-loop threads; 0 = one per core."),
     TRANSPORT("transport", "auto", "auto (native epoll when available, else NIO), io_uring, epoll or nio."),
     SHUTDOWN_TIMEOUT_SECONDS("shutdown-timeout-seconds", "10",
