@@ -70,37 +70,41 @@ final class LoopFlusher {
 
     private void schedule() {
         scheduled = true;
+        if (tailTasks) {
+            atTail(afterNextPoll);
+        } else {
+            later(drain);
+        }
+    }
+
+    /** At the end of the iteration that made the first waiting write: the drain waits for the next one. */
+    private void afterNextPoll() {
+        later(atNextEnd);
+    }
+
+    /** In the next iteration's tasks, after its poll: the drain ends that iteration. */
+    private void atNextEnd() {
+        atTail(drain);
+    }
+
+    /** Runs {@code step} at the end of this iteration. */
+    private void atTail(Runnable step) {
         try {
-            if (tailTasks) {
-                ((SingleThreadEventLoop) loop).executeAfterEventLoopIteration(afterNextPoll);
-            } else if (delayNanos > 0) {
-                loop.schedule(drain, delayNanos, TimeUnit.NANOSECONDS);
-            } else {
-                loop.execute(drain);
-            }
+            ((SingleThreadEventLoop) loop).executeAfterEventLoopIteration(step);
         } catch (RejectedExecutionException shuttingDown) {
             // The loop is going away and closes its channels; flush what waits now rather than never.
             drain();
         }
     }
 
-    /** At the end of the iteration that made the first waiting write: the drain waits for the next one. */
-    private void afterNextPoll() {
+    /** Runs the drain {@code write-delay} from now, or without a delay {@code step} as the loop's next task. */
+    private void later(Runnable step) {
         try {
             if (delayNanos > 0) {
                 loop.schedule(drain, delayNanos, TimeUnit.NANOSECONDS);
             } else {
-                loop.execute(atNextEnd);
+                loop.execute(step);
             }
-        } catch (RejectedExecutionException shuttingDown) {
-            drain();
-        }
-    }
-
-    /** In the next iteration's tasks, after its poll: the drain ends that iteration. */
-    private void atNextEnd() {
-        try {
-            ((SingleThreadEventLoop) loop).executeAfterEventLoopIteration(drain);
         } catch (RejectedExecutionException shuttingDown) {
             drain();
         }
