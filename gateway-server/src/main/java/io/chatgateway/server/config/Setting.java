@@ -48,8 +48,9 @@ public enum Setting {
     SLOW_CONSUMER_GRACE_MS("slow-consumer-grace-ms", "5000",
             "How long a connection may stay above outbound-buffer-bytes before slow_consumer."),
     WRITE_DELAY_MS("write-delay-ms", "0",
-            "How long a write may wait for more to the same socket before it is flushed (at most 100); 0 = off:"
-                    + " flushed at the end of the event-loop iteration after the one that wrote it."),
+            "How long a write may wait for more to the same socket before it is flushed (at most 100), counted from"
+                    + " the end of the event-loop iteration that wrote it; 0 = off: flushed at the end of the next"
+                    + " iteration."),
     IO_THREADS("io-threads", "0", "Event-loop threads; 0 = one per core."),
     TRANSPORT("transport", "auto", "auto (native epoll when available, else NIO), io_uring, epoll or nio."),
     SHUTDOWN_TIMEOUT_SECONDS("shutdown-timeout-seconds", "10",
