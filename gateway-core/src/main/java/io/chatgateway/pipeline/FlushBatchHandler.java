@@ -16,8 +16,8 @@ import java.nio.channels.ClosedChannelException;
 /**
  * Turns the writes of one channel into few flushes: a write only puts the channel on its loop's
  * {@link LoopFlusher} list (once), and the list is flushed at the end of the next event-loop iteration, or
- * {@code write-delay} after the end of this one (see {@link LoopFlusher}). In place of Netty's {@code FlushConsolidationHandler},
- * which schedules a flush task per channel outside a read.
+ * {@code write-delay} after the end of this one (see {@link LoopFlusher}). In place of Netty's
+ * {@code FlushConsolidationHandler}, which schedules a flush task per channel outside a read.
  *
  * <p>A write is enough: every write that reaches this handler is flushed by the drain, whether or not a
  * {@code flush} follows it, and a {@code flush} does nothing more. So a fan-out writes with {@code write} alone; a
