@@ -148,7 +148,7 @@ final class FlushBatchHandler extends ChannelDuplexHandler {
         if (connection == null) {
             connection = Connection.of(ch);
         }
-        MeteringHandler.countOut(front.metrics, connection, frame.payloadBytes());
+        MeteringHandler.countOut(front.metrics, connection, frame.payloadBytes(), frame.frameCount());
         write(ctx, frame.framed(front.webSocket, ctx).retainedDuplicate(), promiseFor(onFailure));
         SlowConsumerHandler.kickIfOverHardLimit(front.slowConsumer, ch);
     }

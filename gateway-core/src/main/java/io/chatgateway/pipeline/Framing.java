@@ -48,4 +48,34 @@ final class Framing {
                 .writeInt(length)
                 .writeBytes(payload, payload.readerIndex(), length);
     }
+
+    /**
+     * A new buffer with {@code payload}'s readable bytes as consecutive WebSocket text frames, one for each of
+     * {@code lengths} in turn (they add up to the readable bytes); {@code payload} is untouched.
+     */
+    static ByteBuf webSocket(ByteBufAllocator alloc, ByteBuf payload, int[] lengths) {
+        int size = payload.readableBytes();
+        for (int length : lengths) {
+            size += webSocketHeaderLength(length);
+        }
+        ByteBuf out = alloc.buffer(size);
+        int at = payload.readerIndex();
+        for (int length : lengths) {
+            writeWebSocketHeader(out, length);
+            out.writeBytes(payload, at, length);
+            at += length;
+        }
+        return out;
+    }
+
+    /** As {@link #webSocket(ByteBufAllocator, ByteBuf, int[])}, with each part behind its TCP length prefix. */
+    static ByteBuf tcp(ByteBufAllocator alloc, ByteBuf payload, int[] lengths) {
+        ByteBuf out = alloc.buffer(payload.readableBytes() + lengths.length * TcpFrameDecoder.PREFIX_BYTES);
+        int at = payload.readerIndex();
+        for (int length : lengths) {
+            out.writeInt(length).writeBytes(payload, at, length);
+            at += length;
+        }
+        return out;
+    }
 }

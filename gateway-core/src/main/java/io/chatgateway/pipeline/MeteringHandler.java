@@ -37,22 +37,23 @@ final class MeteringHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        int n = msg instanceof SharedFrame ? ((SharedFrame) msg).payloadBytes()
-                : msg instanceof ByteBuf ? ((ByteBuf) msg).readableBytes() : -1;
-        if (n >= 0) {
-            countOut(metrics, Connection.of(ctx.channel()), n);
+        if (msg instanceof SharedFrame) {
+            SharedFrame shared = (SharedFrame) msg;
+            countOut(metrics, Connection.of(ctx.channel()), shared.payloadBytes(), shared.frameCount());
+        } else if (msg instanceof ByteBuf) {
+            countOut(metrics, Connection.of(ctx.channel()), ((ByteBuf) msg).readableBytes(), 1);
         }
         ctx.write(msg, promise);
     }
 
     /**
-     * Counts one outbound frame of {@code payloadBytes} JSON bytes for the gateway and for {@code c} (when the
-     * channel is a registered connection); also for shared frames that skip this handler.
+     * Counts {@code frames} outbound frames of {@code payloadBytes} JSON bytes in all for the gateway and for
+     * {@code c} (when the channel is a registered connection); also for shared frames that skip this handler.
      */
-    static void countOut(GatewayMetrics metrics, Connection c, int payloadBytes) {
+    static void countOut(GatewayMetrics metrics, Connection c, int payloadBytes, int frames) {
         metrics.bytesOut(payloadBytes);
         if (c != null) {
-            c.recordOutbound(payloadBytes);
+            c.recordOutbound(payloadBytes, frames);
         }
     }
 }

@@ -15,6 +15,10 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  * bytes and releases its reference. So a room message to a thousand WebSocket members is one framed buffer and a
  * thousand duplicates of it: no frame object, header buffer or copy per recipient, and the same bytes for all.
  *
+ * <p>A shared frame may also stand for several consecutive server frames ({@link #concat}): the messages a room got
+ * within one event-loop iteration, written to each member at once. Its framed bytes are then those frames one after
+ * the other, and the counters count each of them.
+ *
  * <p>Server frames are never masked and the gateway negotiates no WebSocket extension, which is what makes the
  * framed bytes the same for every WebSocket connection.
  *
@@ -30,16 +34,41 @@ public final class SharedFrame extends AbstractReferenceCounted {
             AtomicReferenceFieldUpdater.newUpdater(SharedFrame.class, ByteBuf.class, "tcp");
 
     private final ByteBuf payload;
+    /** The payload lengths of the frames this one stands for, in order; {@code null} for a single frame. */
+    private final int[] parts;
     private volatile ByteBuf webSocket;
     private volatile ByteBuf tcp;
 
-    private SharedFrame(ByteBuf payload) {
+    private SharedFrame(ByteBuf payload, int[] parts) {
         this.payload = payload;
+        this.parts = parts;
     }
 
     /** Wraps an encoded frame's JSON payload, taking ownership of it (it is released with this frame). */
     public static SharedFrame of(ByteBuf payload) {
-        return new SharedFrame(payload);
+        return new SharedFrame(payload, null);
+    }
+
+    /**
+     * One frame standing for {@code frames[0..count)}, in that order (each a single frame): a copy of their payloads,
+     * framed as that many consecutive frames of the transport. The parts are borrowed, not released.
+     */
+    public static SharedFrame concat(SharedFrame[] frames, int count, ByteBufAllocator alloc) {
+        int[] parts = new int[count];
+        int size = 0;
+        for (int i = 0; i < count; i++) {
+            if (frames[i].parts != null) {
+                throw new IllegalArgumentException("frames[" + i + "] already stands for several frames");
+            }
+            parts[i] = frames[i].payloadBytes();
+            size += parts[i];
+        }
+        ByteBuf payload = alloc.buffer(size);
+        for (int i = 0; i < count; i++) {
+            ByteBuf p = frames[i].payload;
+            payload.writeBytes(p, p.readerIndex(), parts[i]);
+        }
+        return new SharedFrame(payload, parts);
     }
 
     /**
@@ -66,12 +95,17 @@ public final class SharedFrame extends AbstractReferenceCounted {
      * per delivery.
      */
     public SharedFrame copy() {
-        return new SharedFrame(payload.copy());
+        return new SharedFrame(payload.copy(), parts);
     }
 
-    /** Length of the JSON payload, without any transport framing. */
+    /** Length of the JSON payload (of all the frames this one stands for), without any transport framing. */
     public int payloadBytes() {
         return payload.readableBytes();
+    }
+
+    /** How many server frames this one stands for: 1, or the count given to {@link #concat}. */
+    public int frameCount() {
+        return parts == null ? 1 : parts.length;
     }
 
     /** The JSON payload; owned by this frame, do not release or modify it. */
@@ -82,13 +116,16 @@ public final class SharedFrame extends AbstractReferenceCounted {
     /** The payload as one unmasked WebSocket text frame, owned by this frame; write a retained duplicate of it. */
     ByteBuf webSocketFrame(ByteBufAllocator alloc) {
         ByteBuf framed = webSocket;
-        return framed != null ? framed : install(WEBSOCKET, Framing.webSocket(alloc, payload));
+        return framed != null ? framed
+                : install(WEBSOCKET, parts == null ? Framing.webSocket(alloc, payload)
+                        : Framing.webSocket(alloc, payload, parts));
     }
 
     /** The payload behind its TCP length prefix, owned by this frame; write a retained duplicate of it. */
     ByteBuf tcpFrame(ByteBufAllocator alloc) {
         ByteBuf framed = tcp;
-        return framed != null ? framed : install(TCP, Framing.tcp(alloc, payload));
+        return framed != null ? framed
+                : install(TCP, parts == null ? Framing.tcp(alloc, payload) : Framing.tcp(alloc, payload, parts));
     }
 
     /**
@@ -139,6 +176,7 @@ public final class SharedFrame extends AbstractReferenceCounted {
 
     @Override
     public String toString() {
-        return "SharedFrame(" + payload.readableBytes() + " bytes, refCnt " + refCnt() + ")";
+        return "SharedFrame(" + payload.readableBytes() + " bytes, " + frameCount() + " frames, refCnt " + refCnt()
+                + ")";
     }
 }

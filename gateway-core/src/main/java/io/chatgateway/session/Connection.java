@@ -305,9 +305,9 @@ public final class Connection {
         }
     }
 
-    /** Records an outbound frame of {@code bytes} payload bytes. */
-    public void recordOutbound(int bytes) {
-        messagesOut++;
+    /** Records {@code frames} outbound frames of {@code bytes} payload bytes in all. */
+    public void recordOutbound(int bytes, int frames) {
+        messagesOut += frames;
         bytesOut += bytes;
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SharedFrameTest {
@@ -85,6 +86,40 @@ class SharedFrameTest {
         assertEquals(0, payload.refCnt());
         assertEquals(0, ws.refCnt());
         assertEquals(0, tcp.refCnt());
+    }
+
+    @Test
+    void aConcatenationIsItsPartsFramedOneAfterTheOtherOverBothTransports() {
+        String big = "{\"body\":\"" + "x".repeat(200) + "\"}";
+        SharedFrame[] parts = {frame("{\"n\":1}"), frame(big), frame("{\"n\":3}")};
+        ByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
+        SharedFrame all = SharedFrame.concat(parts, 3, alloc);
+        assertEquals(3, all.frameCount());
+        assertEquals(1, parts[0].frameCount());
+        assertEquals(7 + big.length() + 7, all.payloadBytes(), "the parts' payloads, without framing");
+
+        assertEquals(List.of("{\"n\":1}", big, "{\"n\":3}"),
+                WebSocketFrameCodecTest.decode(all.webSocketFrame(alloc).retainedDuplicate()),
+                "three text frames in order, the long one with the 16-bit length form");
+        ByteBuf tcp = all.tcpFrame(alloc);
+        List<String> texts = new java.util.ArrayList<>();
+        for (int at = 0; at < tcp.readableBytes(); ) {
+            int length = tcp.getInt(at);
+            texts.add(tcp.toString(at + 4, length, StandardCharsets.UTF_8));
+            at += 4 + length;
+        }
+        assertEquals(List.of("{\"n\":1}", big, "{\"n\":3}"), texts);
+        SharedFrame copy = all.copy();
+        assertEquals(3, copy.frameCount(), "a copy stands for the same frames");
+        copy.release();
+
+        assertThrows(IllegalArgumentException.class, () -> SharedFrame.concat(new SharedFrame[] {all}, 1, alloc),
+                "a concatenation is not a part");
+        all.release();
+        for (SharedFrame part : parts) {
+            assertEquals(1, part.refCnt(), "borrowed, not released");
+            part.release();
+        }
     }
 
     @Test
