@@ -19,6 +19,13 @@ public final class Room {
     private final String name;
     private final ChannelGroup members;
     private final ConcurrentHashMap<String, Integer> users = new ConcurrentHashMap<>(4);
+    /** Changes with every membership change (see {@link #membershipVersion}). */
+    private volatile int membershipVersion;
+    /**
+     * What the room's deliverer keeps between a message and its members' writes (the routing package's batches
+     * per event loop), made on first use; the room only holds it, and drops it with itself.
+     */
+    private volatile Object fanOut;
 
     Room(String name, EventExecutor executor) {
         this.name = name;
@@ -32,6 +39,28 @@ public final class Room {
     /** The members' channels. Write to it to reach every member; closed channels leave it by themselves. */
     public ChannelGroup members() {
         return members;
+    }
+
+    /**
+     * A number that changes whenever a connection joins or leaves the room through {@link RoomRegistry} (closed
+     * channels leave {@link #members()} by themselves first, and through the registry right after): a list of the
+     * members taken while it stays the same is still the room's members.
+     */
+    public int membershipVersion() {
+        return membershipVersion;
+    }
+
+    /** The deliverer's state of this room, or {@code null} before it set one. */
+    public Object fanOut() {
+        return fanOut;
+    }
+
+    /** Sets the deliverer's state of this room once; returns what the room keeps: {@code state} or an earlier one. */
+    public synchronized Object fanOut(Object state) {
+        if (fanOut == null) {
+            fanOut = state;
+        }
+        return fanOut;
     }
 
     /** The member users (each once, whatever its number of connections in the room); a live view. */
@@ -53,6 +82,11 @@ public final class Room {
     public int connectionsOf(String user) {
         Integer n = users.get(user);
         return n == null ? 0 : n;
+    }
+
+    /** Under the room's map bin, after a change of {@link #members()}. */
+    void membershipChanged() {
+        membershipVersion++;
     }
 
     int addUser(String user) {

@@ -68,6 +68,7 @@ public final class RoomRegistry {
         rooms.compute(roomName, (name, room) -> {
             Room r = room == null ? new Room(name, groupExecutor) : room;
             r.members().add(c.channel());
+            r.membershipChanged();
             userConnections[0] = r.addUser(c.user());
             return r;
         });
@@ -106,6 +107,7 @@ public final class RoomRegistry {
         int[] remaining = {-1};
         rooms.computeIfPresent(roomName, (name, r) -> {
             r.members().remove(c.channel());
+            r.membershipChanged();
             remaining[0] = r.removeUser(c.user());
             return r.isEmpty() ? null : r;
         });

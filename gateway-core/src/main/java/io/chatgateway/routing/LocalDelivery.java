@@ -12,7 +12,6 @@ import io.chatgateway.session.ConnectionRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.ReferenceCountUtil;
@@ -39,6 +38,10 @@ import java.util.concurrent.RejectedExecutionException;
  * aggregate future is built, so a stuck recipient holds on to nothing but its own outbound buffer, which the
  * slow-consumer policy bounds.
  *
+ * <p>A sequenced room frame without a recovery stamp (a room message with history on, on one node) goes through
+ * {@link RoomBatches}: one task per event loop for the room's frames until it runs, writing them to each member as
+ * one write.
+ *
  * <p>Writes here are {@code write}s, not {@code writeAndFlush}es: the connection's flush handler (at the front of its
  * pipeline) flushes every write by the end of its loop's iteration, and a flush per recipient would only walk the
  * handlers a second time to get there.
@@ -54,6 +57,7 @@ public final class LocalDelivery {
     private final GatewayMetrics metrics;
     private final ChannelGroup everyone;
     private final WriteFailure evictOnFailure = this::evict;
+    private final RoomBatches batches;
     /** The members' event loops, counted on first use (a benign race: every thread counts the same). */
     private int loops;
 
@@ -63,6 +67,7 @@ public final class LocalDelivery {
         this.rooms = rooms;
         this.metrics = metrics;
         this.everyone = new DefaultChannelGroup("authenticated", groupExecutor);
+        this.batches = new RoomBatches(evictOnFailure, metrics);
     }
 
     /** Adds an authenticated connection to the broadcast group (it leaves by itself on close). */
@@ -183,6 +188,10 @@ public final class LocalDelivery {
             if (room == null) {
                 return 0;
             }
+            if (sequenced && stamp == null) {
+                // One task per loop for all the room's messages until it runs (see RoomBatches).
+                return counted(type, batches.add(room, shared, exclude));
+            }
             return counted(type, writeToGroup(room.members(), shared, exclude == null ? null : exclude.channel(),
                     null, sequenced, roomName, stamp));
         } finally {
@@ -278,19 +287,12 @@ public final class LocalDelivery {
     private int loopsOf(EventLoop loop) {
         int n = loops;
         if (n == 0) {
-            EventLoopGroup parent = loop.parent();
-            if (parent != null) {
-                for (EventExecutor ignored : parent) {
-                    n++;
-                }
-            }
-            n = Math.max(1, n);
-            loops = n;
+            n = loops = RoomBatches.loopCount(loop);
         }
         return n;
     }
 
-    private static boolean isRecipient(Connection c) {
+    static boolean isRecipient(Connection c) {
         return c.isAuthenticated() && c.channel().isActive();
     }
 

@@ -247,6 +247,68 @@ class FanoutAndEvictionTest {
     }
 
     @Test
+    void aRoomsMessagesBeforeAMembersLoopComesToThemReachItAsOneWriteInOrder() throws Exception {
+        Gateway g = gateway(GatewayConfig.builder().build());
+        EmbeddedPeer other = login(g, "other");
+        EmbeddedPeer sender = login(g, "sender");
+        allJoin("room", other, sender);
+        EmbeddedChannel ws = webSocketMember(g, "ws", "room");
+        while (other.poll() != null || sender.poll() != null) {
+            // the joined announcements
+        }
+        drain(ws);
+        Connection member = Connection.of(ws);
+        long messagesBefore = member.messagesOut();
+
+        // Two messages from the server: each member's loop has one task for the room's messages, not yet run.
+        for (int body = 1; body <= 2; body++) {
+            assertEquals(3, g.publishToRoom("room", RawJson.trusted(Integer.toString(body)))
+                    .toCompletableFuture().get().recipients());
+        }
+        // A member publishes before its own loop has come to that task: its message joins the others' batches,
+        // and it gets the two before it one by one, without its own.
+        sender.send("{\"type\":\"publish\",\"room\":\"room\",\"body\":3,\"id\":9}");
+        assertEquals(2, sender.expect("ack").get("recipients").asInt());
+        assertEquals(1, sender.expect("message").get("body").asInt());
+        assertEquals(2, sender.expect("message").get("body").asInt());
+        assertNull(sender.poll(), "not its own message");
+
+        ws.runPendingTasks();
+        ByteBuf framed = ws.readOutbound();
+        assertNull(ws.readOutbound(), "three messages, one write");
+        List<String> texts = WebSocketFrameCodecTest.decode(framed);
+        assertEquals(3, texts.size(), texts::toString);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(texts.get(i).contains("\"body\":" + (i + 1)), texts::toString);
+        }
+        assertEquals(messagesBefore + 3, member.messagesOut(), "metered as three frames");
+        for (int body = 1; body <= 3; body++) {
+            assertEquals(body, other.expect("message").get("body").asInt());
+        }
+        assertNull(other.poll());
+        ws.finishAndReleaseAll();
+    }
+
+    @Test
+    void aMemberWhoJoinsBetweenTwoMessagesGetsOnlyTheSecondAndTheOthersGetBothInOrder() throws Exception {
+        Gateway g = gateway(GatewayConfig.builder().build());
+        EmbeddedPeer early = login(g, "early");
+        join(early, "room");
+        assertEquals(1, g.publishToRoom("room", RawJson.trusted("1")).toCompletableFuture().get().recipients());
+        // The first message's task on the member's loop has not run; the join changes the room's membership.
+        EmbeddedPeer late = login(g, "late");
+        join(late, "room");
+        assertEquals(2, g.publishToRoom("room", RawJson.trusted("2")).toCompletableFuture().get().recipients());
+
+        assertEquals(2, late.expect("message").get("body").asInt(), "only what came after its join");
+        assertNull(late.poll());
+        assertEquals(1, early.expect("message").get("body").asInt());
+        assertEquals("late", early.expect("joined").get("user").asText());
+        assertEquals(2, early.expect("message").get("body").asInt());
+        assertNull(early.poll());
+    }
+
+    @Test
     void kicksASlowRoomMemberAndKeepsServingTheOthers() {
         Gateway g = gateway(GatewayConfig.builder().outboundBufferBytes(2048)
                 .slowConsumerGrace(Duration.ofSeconds(2)).build());
