@@ -15,9 +15,9 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  * bytes and releases its reference. So a room message to a thousand WebSocket members is one framed buffer and a
  * thousand duplicates of it: no frame object, header buffer or copy per recipient, and the same bytes for all.
  *
- * <p>A shared frame may also stand for several consecutive server frames ({@link #concat}): the messages a room got
- * within one event-loop iteration, written to each member at once. Its framed bytes are then those frames one after
- * the other, and the counters count each of them.
+ * <p>A shared frame may also stand for several consecutive server frames ({@link #concat}): the run of a room's
+ * messages that one event loop's task writes to each member at once. Its framed bytes are then those frames one
+ * after the other, and the counters count each of them.
  *
  * <p>Server frames are never masked and the gateway negotiates no WebSocket extension, which is what makes the
  * framed bytes the same for every WebSocket connection.
