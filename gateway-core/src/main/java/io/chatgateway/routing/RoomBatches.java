@@ -28,14 +28,14 @@ import java.util.concurrent.RejectedExecutionException;
  * that one task per loop for a run of messages instead of one per message: the first message takes the list of the
  * room's members and hands each loop a batch with its share; every message after it, until that loop's task starts,
  * joins the batch. The task writes the batch's messages to each of its members as one {@link SharedFrame} standing
- * for all of them ({@link SharedFrame#concat}): one outbound-buffer entry, one promise and one reference to release
+ * for all of them ({@link SharedFrame#concat}): one write, one outbound-buffer entry and one reference to release
  * per member, where there were as many as messages. A member that is the excluded sender of some of them gets the
  * others one by one, in order.
  *
- * <p>What the batch keeps from the first message is the member list, not the members: while the room's
- * {@link Room#membershipVersion() membership version} stays the same, that list is still the room's members. Every
- * join or leave changes it, and the next message takes a new list and starts new batches (queued after the old ones,
- * so order holds). A batch whose task has started takes nothing more; when any batch of the list has started, the
+ * <p>The member list that the first message took serves the messages after it only while the room's
+ * {@link Room#membershipVersion() membership version} stays the same, since until then it is still the room's
+ * members. Every join or leave changes it, and the next message takes a new list and starts new batches (queued
+ * after the old ones, so order holds). A batch whose task has started takes nothing more; when any batch of the list has started, the
  * next message starts over too, so that a list lives no longer than one round of the loops' tasks. A member that
  * closes in the meantime is written to as it would have been before (the write fails and evicts it) and counted, as
  * a member on another loop always was between a publish and its loop's task.
