@@ -14,16 +14,65 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FrameScannerTest {
     private final FrameScanner scanner = new FrameScanner();
 
+    /**
+     * Scans {@code json} from the three kinds of buffer the bench meets: a direct one (read through the scanner's
+     * copy), a slice of a heap array that has other bytes around it (read in place, at an offset), and a plain
+     * heap one. All three must read the same; the fields left are the last scan's.
+     */
     private boolean scan(String json) {
-        ByteBuf b = Unpooled.copiedBuffer(json, StandardCharsets.UTF_8);
+        byte[] utf8 = json.getBytes(StandardCharsets.UTF_8);
+        ByteBuf direct = Unpooled.directBuffer(utf8.length + 64).writeBytes(utf8).writeBytes(GARBAGE);
+        direct.writerIndex(utf8.length);
+        ByteBuf around = Unpooled.wrappedBuffer(GARBAGE, utf8, GARBAGE).copy();
+        ByteBuf slice = around.slice(GARBAGE.length, utf8.length);
+        ByteBuf heap = Unpooled.wrappedBuffer(utf8);
         try {
-            int reader = b.readerIndex();
-            boolean ok = scanner.scan(b);
-            assertEquals(reader, b.readerIndex(), "the scanner must not move the buffer's indexes");
+            boolean ok = scanOne(direct);
+            String read = fields();
+            assertEquals(ok, scanOne(slice), "a heap slice at an offset reads as a direct buffer does: " + json);
+            assertEquals(read, fields(), "a heap slice at an offset reads as a direct buffer does: " + json);
+            assertEquals(ok, scanOne(heap));
+            assertEquals(read, fields(), "a heap buffer reads as a direct buffer does: " + json);
             return ok;
         } finally {
-            b.release();
+            direct.release();
+            around.release();
+            heap.release();
         }
+    }
+
+    private static final byte[] GARBAGE = "\"}]\"x".getBytes(StandardCharsets.US_ASCII);
+
+    private boolean scanOne(ByteBuf b) {
+        int reader = b.readerIndex();
+        int writer = b.writerIndex();
+        boolean ok = scanner.scan(b);
+        assertEquals(reader, b.readerIndex(), "the scanner must not move the buffer's indexes");
+        assertEquals(writer, b.writerIndex(), "the scanner must not move the buffer's indexes");
+        return ok;
+    }
+
+    private String fields() {
+        return String.join("|", String.valueOf(scanner.type()), String.valueOf(scanner.id()),
+                String.valueOf(scanner.recipients()), scanner.code(), scanner.reason(),
+                String.valueOf(scanner.heartbeat()), String.valueOf(scanner.hasBenchBody()),
+                String.valueOf(scanner.sender()), String.valueOf(scanner.sequence()),
+                String.valueOf(scanner.intendedNanos()), String.valueOf(scanner.offset()), scanner.epoch(),
+                String.valueOf(scanner.recovered()), scanner.inboxEpoch(), String.valueOf(scanner.inboxOffset()),
+                String.valueOf(scanner.hasRoom()));
+    }
+
+    @Test
+    void readsAFrameLargerThanItsBufferAndStringsInUtf8() {
+        String filler = "\u00e9\u4e2d".repeat(1500) + "x".repeat(3000);
+        assertTrue(scan("{\"type\":\"error\",\"message\":\"" + filler + "\",\"code\":\"caf\u00e9-" + filler
+                + "\",\"body\":{\"s\":1,\"q\":2,\"t\":3}}"));
+        assertEquals(FrameScanner.Type.ERROR, scanner.type());
+        assertEquals("caf\u00e9-" + filler, scanner.code());
+        assertTrue(scanner.hasBenchBody());
+        assertTrue(scan("{\"type\":\"pong\"}"), "a short frame after a long one");
+        assertEquals(FrameScanner.Type.PONG, scanner.type());
+        assertNull(scanner.code());
     }
 
     @Test
