@@ -222,7 +222,8 @@ final class BenchClient {
                 long now = System.nanoTime();
                 FrameScanner f = SCANNER.get();
                 if (!f.scan(buf)) {
-                    listener.onUnexpected(BenchClient.this, "malformed frame");
+                    listener.onUnexpected(BenchClient.this,
+                            f.invalidUtf8() ? "frame not valid UTF-8" : "malformed frame");
                     return;
                 }
                 switch (f.type()) {

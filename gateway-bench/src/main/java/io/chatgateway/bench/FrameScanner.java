@@ -67,11 +67,13 @@ public final class FrameScanner {
     private long inboxOffset;
     private boolean hasRoom;
     private long id;
+    private boolean invalidUtf8;
 
     /**
      * Scans one frame (the readable bytes of {@code frame}; its indexes are not moved).
      *
-     * @return {@code false} when the frame is not a JSON object; the fields are then meaningless
+     * @return {@code false} when the frame is not a JSON object, or not valid UTF-8 ({@link #invalidUtf8()}); the
+     *         fields are then meaningless
      */
     public boolean scan(ByteBuf frame) {
         int length = frame.readableBytes();
@@ -87,6 +89,10 @@ public final class FrameScanner {
             pos = 0;
         }
         end = pos + length;
+        invalidUtf8 = !Utf8.isValid(bytes, pos, end);
+        if (invalidUtf8) {
+            return false;
+        }
         type = Type.OTHER;
         recipients = -1;
         code = null;
@@ -160,6 +166,11 @@ public final class FrameScanner {
         } finally {
             bytes = copy; // do not keep a heap buffer's array alive
         }
+    }
+
+    /** {@code true} when the last frame was not valid UTF-8 (and so {@link #scan} returned {@code false}). */
+    public boolean invalidUtf8() {
+        return invalidUtf8;
     }
 
     public Type type() {

@@ -181,6 +181,24 @@ class FrameScannerTest {
     }
 
     @Test
+    void aFrameThatIsNotUtf8IsRefusedAndSaysSo() {
+        byte[] frame = "{\"type\":\"message\",\"body\":\"caf\u00e9 \"}".getBytes(StandardCharsets.UTF_8);
+        frame[frame.length - 5] = (byte) 'x'; // the é's first byte gone, its second (0xa9) left alone
+        ByteBuf direct = Unpooled.directBuffer().writeBytes(frame);
+        try {
+            assertFalse(scanOne(direct));
+            assertTrue(scanner.invalidUtf8());
+        } finally {
+            direct.release();
+        }
+        assertFalse(scan("{\"type\":\"ack\""));
+        assertFalse(scanner.invalidUtf8(), "malformed JSON in valid UTF-8 is not a UTF-8 problem");
+        assertTrue(scan("{\"type\":\"error\",\"code\":\"caf\u00e9\"}"));
+        assertFalse(scanner.invalidUtf8());
+        assertEquals("caf\u00e9", scanner.code());
+    }
+
+    @Test
     void startsEveryScanAfresh() {
         assertTrue(scan("{\"type\":\"error\",\"code\":\"x\"}"));
         assertTrue(scan("{\"type\":\"pong\"}"));
