@@ -58,8 +58,6 @@ public final class LocalDelivery {
     private final ChannelGroup everyone;
     private final WriteFailure evictOnFailure = this::evict;
     private final RoomBatches batches;
-    /** The members' event loops, counted on first use (a benign race: every thread counts the same). */
-    private int loops;
 
     public LocalDelivery(ConnectionRegistry registry, RoomRegistry rooms, GatewayMetrics metrics,
                          EventExecutor groupExecutor) {
@@ -242,7 +240,7 @@ public final class LocalDelivery {
                     elsewhere = new IdentityHashMap<>(8);
                     // Each loop's list sized for its share of the group at once: grown from ten, the lists of a
                     // room of thousands were a few percent of the bytes a publish allocates.
-                    perLoop = group.size() / loopsOf(loop) + 8;
+                    perLoop = group.size() / batches.loopsOf(loop) + 8;
                 }
                 List<Connection> members = elsewhere.get(loop);
                 if (members == null) {
@@ -276,18 +274,6 @@ public final class LocalDelivery {
                     metrics.writeFailure();
                 }
             }
-        }
-        return n;
-    }
-
-    /**
-     * How many event loops the group that {@code loop} belongs to has (1 for a loop without one), counted once:
-     * every connection of a node is served by the one child group of its server.
-     */
-    private int loopsOf(EventLoop loop) {
-        int n = loops;
-        if (n == 0) {
-            n = loops = RoomBatches.loopCount(loop);
         }
         return n;
     }

@@ -49,6 +49,8 @@ final class RoomBatches {
 
     private final WriteFailure onFailure;
     private final GatewayMetrics metrics;
+    /** The members' event loops, counted on first use (a benign race: every thread counts the same). */
+    private int loops;
 
     RoomBatches(WriteFailure onFailure, GatewayMetrics metrics) {
         this.onFailure = onFailure;
@@ -69,7 +71,7 @@ final class RoomBatches {
         synchronized (state) {
             int version = room.membershipVersion();
             if (!state.takes(version)) {
-                started = state.start(room, version, onFailure);
+                started = state.start(room, version, this);
             }
             for (Batch b : state.batches) {
                 b.add(frame.retain(), excluded);
@@ -88,18 +90,22 @@ final class RoomBatches {
     }
 
     /**
-     * How many event loops the group that {@code loop} belongs to has (1 for a loop without one): every connection
-     * of a node is served by the one child group of its server.
+     * How many event loops the group that {@code loop} belongs to has (1 for a loop without one), counted once:
+     * every connection of a node is served by the one child group of its server. {@link LocalDelivery} sizes its
+     * per-loop lists with it too.
      */
-    static int loopCount(EventLoop loop) {
-        int n = 0;
-        EventLoopGroup parent = loop.parent();
-        if (parent != null) {
-            for (EventExecutor ignored : parent) {
-                n++;
+    int loopsOf(EventLoop loop) {
+        int n = loops;
+        if (n == 0) {
+            EventLoopGroup parent = loop.parent();
+            if (parent != null) {
+                for (EventExecutor ignored : parent) {
+                    n++;
+                }
             }
+            n = loops = Math.max(1, n);
         }
-        return Math.max(1, n);
+        return n;
     }
 
     private static State stateOf(Room room) {
@@ -134,7 +140,7 @@ final class RoomBatches {
         }
 
         /** Takes the room's member list now and new batches over it; returns them, for their loops. */
-        List<Batch> start(Room room, int version, WriteFailure onFailure) {
+        List<Batch> start(Room room, int version, RoomBatches owner) {
             Map<EventLoop, List<Connection>> byLoop = new IdentityHashMap<>(8);
             int perLoop = 0;
             int n = 0;
@@ -148,7 +154,7 @@ final class RoomBatches {
                 if (members == null) {
                     if (perLoop == 0) {
                         // Each loop's list sized for its share at once (see LocalDelivery's writeToGroup).
-                        perLoop = room.members().size() / loopCount(loop) + 8;
+                        perLoop = room.members().size() / owner.loopsOf(loop) + 8;
                     }
                     members = new ArrayList<>(perLoop);
                     byLoop.put(loop, members);
@@ -158,7 +164,7 @@ final class RoomBatches {
             }
             List<Batch> started = new ArrayList<>(byLoop.size());
             for (Map.Entry<EventLoop, List<Connection>> e : byLoop.entrySet()) {
-                started.add(new Batch(this, e.getKey(), e.getValue(), onFailure));
+                started.add(new Batch(this, e.getKey(), e.getValue(), owner.onFailure));
             }
             this.batches = started;
             this.version = version;
