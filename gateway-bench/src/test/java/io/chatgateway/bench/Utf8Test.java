@@ -50,7 +50,10 @@ class Utf8Test {
         assertFalse(Utf8.isValid(b, 1, 4));
     }
 
-    /** Random bytes, biased toward the lead and continuation bytes, against the JDK's strict decoder. */
+    /**
+     * Random bytes, biased toward the lead and continuation bytes, against the JDK's strict decoder of the whole
+     * range: the ASCII pass must hand over at a character's start, never in the middle of one.
+     */
     @Test
     void agreesWithTheJdksStrictDecoder() {
         var decoder = StandardCharsets.UTF_8.newDecoder()
