@@ -47,8 +47,15 @@ final class Stats {
     final Map<String, LongAdder> kicks = new ConcurrentHashMap<>();
     final Map<String, LongAdder> unexpected = new ConcurrentHashMap<>();
 
-    /** Delivery latency (intended send time to arrival), microseconds. */
+    /** Delivery latency (intended send time to arrival) of the measured messages, microseconds. */
     private final Recorder latency = new Recorder(3);
+    /**
+     * The same for the messages outside the measured window (warm-up, drain): shown second by second, never in the
+     * totals. Recording them keeps the warm-up on the measurement's code paths (see {@link MeasureWindow}).
+     */
+    private final Recorder outsideLatency = new Recorder(3);
+    /** Indexed by {@link MeasureWindow#outside}. */
+    private final Recorder[] latencies = {latency, outsideLatency};
     /** Connect + authenticate latency, microseconds. */
     private final Recorder connect = new Recorder(3);
     /** Reconnect runs: from dropping a connection to the answer with recovered: true, microseconds. */
@@ -56,6 +63,7 @@ final class Stats {
     private final Histogram latencyTotal = Histograms.create();
     private final Histogram connectTotal = Histograms.create();
     private Histogram latencyInterval;
+    private Histogram outsideInterval;
     private Histogram connectInterval;
 
     Stats() {
@@ -80,8 +88,14 @@ final class Stats {
         map.computeIfAbsent(key == null ? "unknown" : key, k -> new LongAdder()).increment();
     }
 
+    /** A measured message's latency. */
     void recordLatency(long nanos) {
-        latency.recordValue(Math.max(0, nanos / 1000));
+        recordLatency(nanos, 0);
+    }
+
+    /** A message's latency, {@code outside} as {@link MeasureWindow#outside} gives it. */
+    void recordLatency(long nanos, int outside) {
+        latencies[outside].recordValue(Math.max(0, nanos / 1000));
     }
 
     void recordConnect(long nanos) {
@@ -106,10 +120,12 @@ final class Stats {
             lastReported[c.ordinal()] = v;
         }
         latencyInterval = latency.getIntervalHistogram(latencyInterval);
+        outsideInterval = outsideLatency.getIntervalHistogram(outsideInterval);
         connectInterval = connect.getIntervalHistogram(connectInterval);
         latencyTotal.add(latencyInterval);
         connectTotal.add(connectInterval);
         n.put("latency", Histograms.encode(latencyInterval));
+        n.put("outside_latency", Histograms.encode(outsideInterval));
         n.put("connect", Histograms.encode(connectInterval));
         return n;
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The run second by second: the workers' progress reports are summed into one point per second (counts and the
  * merged latency histograms of that second), printed as the live progress line and kept for the report's charts.
+ * A second's latencies are those of every delivery in it, measured or not, so the warm-up shows its own.
  */
 final class Timeline implements AutoCloseable {
     /** One second of the run. */
@@ -67,6 +68,10 @@ final class Timeline implements AutoCloseable {
         Map<String, Long> t = totals.computeIfAbsent(worker, w -> new LinkedHashMap<>());
         progress.get("total").fields().forEachRemaining(e -> t.put(e.getKey(), e.getValue().asLong()));
         latency.add(Histograms.decode(progress.get("latency").asText()));
+        JsonNode outside = progress.get("outside_latency");
+        if (outside != null) {
+            latency.add(Histograms.decode(outside.asText()));
+        }
         connect.add(Histograms.decode(progress.get("connect").asText()));
     }
 

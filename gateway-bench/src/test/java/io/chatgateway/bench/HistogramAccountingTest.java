@@ -77,6 +77,26 @@ class HistogramAccountingTest {
     }
 
     @Test
+    void latenciesOutsideTheWindowShowEachSecondButNeverInTheTotals() {
+        Stats s = new Stats();
+        for (int i = 1; i <= 300; i++) {
+            s.recordLatency(i * 1_000_000L, 1); // warm-up: 1..300 ms
+        }
+        ObjectNode warmup = s.progress();
+        for (int i = 1; i <= 100; i++) {
+            s.recordLatency(i * 1000L, 0); // measured: 1..100 µs
+        }
+        ObjectNode measured = s.progress();
+        assertEquals(300, Histograms.decode(warmup.get("outside_latency").asText()).getTotalCount());
+        assertEquals(0, Histograms.decode(warmup.get("latency").asText()).getTotalCount());
+        assertEquals(100, Histograms.decode(measured.get("latency").asText()).getTotalCount());
+        assertEquals(0, Histograms.decode(measured.get("outside_latency").asText()).getTotalCount());
+        Histogram total = Histograms.decode(s.totals().get("latency").asText());
+        assertEquals(100, total.getTotalCount());
+        assertEquals(100, total.getMaxValue(), 100 * 0.001);
+    }
+
+    @Test
     void recordsLatencyInMicrosecondsAndNeverNegative() {
         Stats s = new Stats();
         s.recordLatency(-5_000); // a clock step backwards is not a negative latency
