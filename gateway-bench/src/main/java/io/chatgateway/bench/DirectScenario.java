@@ -90,5 +90,6 @@ final class DirectScenario extends MessageScenario {
         r.row("throughput", String.format(Locale.ROOT, "sent %,.0f msg/s, delivered %,.0f msg/s (asked %,.0f) over %.0f s",
                 sent, delivered, run.settings.rate(), seconds));
         latencyRows(r, "latency", "delivery latency", t.latency);
+        tickLatenessRows(r, t);
     }
 }

@@ -118,5 +118,6 @@ final class RoomScenario extends MessageScenario {
                 "%,.0f publishes/s -> %,.0f deliveries/s (asked %,.0f publishes/s) over %.0f s",
                 publishes, deliveries, run.settings.rate(), seconds));
         latencyRows(r, "latency", "publish-to-delivery latency", t.latency);
+        tickLatenessRows(r, t);
     }
 }

@@ -190,6 +190,16 @@ abstract class Scenario {
                 ms((double) s.get("p99.9")), ms((double) s.get("max")), h.getTotalCount()));
     }
 
+    /**
+     * How late the senders' ticks ran in the measured window, when they ran: the bench's own stalls, to read beside
+     * the delivery latency (a tail that is also here is the bench's, not the gateway's).
+     */
+    static void tickLatenessRows(Result r, Totals t) {
+        if (t.tickLateness.getTotalCount() > 0) {
+            latencyRows(r, "tick_lateness", "bench's own stalls", t.tickLateness);
+        }
+    }
+
     static void countsByReason(Result r, Totals t) {
         if (!t.failures.isEmpty()) {
             r.row("connect failures", t.failures.toString());

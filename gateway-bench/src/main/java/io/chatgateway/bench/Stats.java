@@ -56,6 +56,11 @@ final class Stats {
     private final Recorder outsideLatency = new Recorder(3);
     /** Indexed by {@link MeasureWindow#outside}. */
     private final Recorder[] latencies = {latency, outsideLatency};
+    /**
+     * How late the senders' schedule ticks ran, microseconds, indexed like {@link #latencies}: the bench's own
+     * stalls. Only the measured one reaches the totals.
+     */
+    private final Recorder[] tickLateness = {new Recorder(3), new Recorder(3)};
     /** Connect + authenticate latency, microseconds. */
     private final Recorder connect = new Recorder(3);
     /** Reconnect runs: from dropping a connection to the answer with recovered: true, microseconds. */
@@ -96,6 +101,11 @@ final class Stats {
     /** A message's latency, {@code outside} as {@link MeasureWindow#outside} gives it. */
     void recordLatency(long nanos, int outside) {
         latencies[outside].recordValue(Math.max(0, nanos / 1000));
+    }
+
+    /** How late a send tick ran; {@code outside} as {@link MeasureWindow#outside} gives it for the tick's due time. */
+    void recordTickLateness(long nanos, int outside) {
+        tickLateness[outside].recordValue(Math.max(0, nanos / 1000));
     }
 
     void recordConnect(long nanos) {
@@ -150,6 +160,7 @@ final class Stats {
         n.put("latency", Histograms.encode(latencyTotal));
         n.put("connect", Histograms.encode(connectTotal));
         n.put("reconnect", Histograms.encode(reconnect.getIntervalHistogram()));
+        n.put("tick_lateness", Histograms.encode(tickLateness[0].getIntervalHistogram()));
         return n;
     }
 

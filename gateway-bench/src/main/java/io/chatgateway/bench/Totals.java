@@ -18,6 +18,8 @@ final class Totals {
     final Histogram connect = Histograms.create();
     /** Reconnect runs: drop to recovered answer. */
     final Histogram reconnect = Histograms.create();
+    /** How late the senders' ticks ran in the measured window: the bench's own stalls. */
+    final Histogram tickLateness = Histograms.create();
 
     static Totals merge(List<JsonNode> reports) {
         Totals t = new Totals();
@@ -31,6 +33,9 @@ final class Totals {
             t.connect.add(Histograms.decode(r.get("connect").asText()));
             if (r.hasNonNull("reconnect")) {
                 t.reconnect.add(Histograms.decode(r.get("reconnect").asText()));
+            }
+            if (r.hasNonNull("tick_lateness")) {
+                t.tickLateness.add(Histograms.decode(r.get("tick_lateness").asText()));
             }
         }
         return t;

@@ -306,6 +306,7 @@ final class Worker implements ClientListener, AutoCloseable {
             SendLoop s = new SendLoop(group.toArray(new BenchClient[0]),
                     new RateSchedule(rate, startNanos, endNanos), done);
             long delay = Math.max(0, startNanos - System.nanoTime()) / 1000;
+            s.dueNanos = System.nanoTime() + delay * 1000;
             s.future = loop.scheduleAtFixedRate(s, delay, settings.tickMicros(), TimeUnit.MICROSECONDS);
         });
         return done;
@@ -318,8 +319,11 @@ final class Worker implements ClientListener, AutoCloseable {
         private final BenchClient[] senders;
         private final RateSchedule schedule;
         private final CountDownLatch done;
+        private final long periodNanos = settings.tickMicros() * 1000L;
         private long next;
         private boolean finished;
+        /** When the next tick is due: a fixed-rate schedule's deadlines are a period apart whatever ran late. */
+        long dueNanos;
         volatile ScheduledFuture<?> future;
 
         SendLoop(BenchClient[] senders, RateSchedule schedule, CountDownLatch done) {
@@ -334,6 +338,11 @@ final class Worker implements ClientListener, AutoCloseable {
                 cancel();
                 return;
             }
+            // How late this tick runs is how long the bench's own loop was kept from it (its GC, its JIT, a busy
+            // core): a stall of the bench's, not the gateway's, that the delivery latency counts all the same.
+            long due = dueNanos;
+            dueNanos = due + periodNanos;
+            stats.recordTickLateness(System.nanoTime() - due, MeasureWindow.outside(due, measureFrom, measureUntil));
             try {
                 tick();
             } catch (RuntimeException e) {

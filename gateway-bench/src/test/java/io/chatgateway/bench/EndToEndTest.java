@@ -101,6 +101,24 @@ class EndToEndTest {
     }
 
     @Test
+    void theWarmUpShowsItsLatenciesButOnlyTheMeasuredWindowCountsAndTheBenchTimesItsOwnTicks() throws Exception {
+        startGateway(Map.of());
+        Result r = bench("direct", "--target", ws(), "--connections", "20", "--rate", "400", "--warmup", "2s",
+                "--duration", "1s", "--connect-rate", "0");
+        assertTrue(r.passed(), printed());
+        long measured = r.counter("measured_received");
+        assertEquals(measured, r.histograms().get("latency").getTotalCount());
+        assertTrue(r.counter("unique") >= measured + 600,
+                "the warm-up's deliveries are not in the totals\n" + printed());
+        assertTrue(r.timeline.stream().anyMatch(p -> p.phase().equals("warmup") && p.latencyCount() > 0 && p.p99() > 0),
+                "warm-up seconds show their latencies: " + r.timeline);
+        long ticks = r.histograms().get("tick_lateness").getTotalCount();
+        // One tick a millisecond per sending loop over the measured second.
+        assertTrue(ticks >= 500 && ticks <= 20_000, "ticks " + ticks + "\n" + printed());
+        assertTrue(printed().contains("bench's own stalls"), printed());
+    }
+
+    @Test
     void directMessagesOverTcpFromTwoProcessesMergeIntoOneResult() throws Exception {
         startGateway(Map.of());
         Result r = bench("direct", "--target", tcp(), "--connections", "20", "--rate", "200", "--warmup", "0s",
