@@ -68,10 +68,7 @@ final class Timeline implements AutoCloseable {
         Map<String, Long> t = totals.computeIfAbsent(worker, w -> new LinkedHashMap<>());
         progress.get("total").fields().forEachRemaining(e -> t.put(e.getKey(), e.getValue().asLong()));
         latency.add(Histograms.decode(progress.get("latency").asText()));
-        JsonNode outside = progress.get("outside_latency");
-        if (outside != null) {
-            latency.add(Histograms.decode(outside.asText()));
-        }
+        latency.add(Histograms.decode(progress.get("outside_latency").asText()));
         connect.add(Histograms.decode(progress.get("connect").asText()));
     }
 
